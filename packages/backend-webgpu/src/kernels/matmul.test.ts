@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest';
+import { matmulKernel } from '@dogo/shaders-tensor';
+import { getTestGpu } from '../test_device.js';
+import { matmulRef } from '../testing/reference.js';
+import { randomArray, relL2, runKernel } from '../testing/util.js';
+
+const gpu = await getTestGpu();
+
+describe.skipIf(!gpu)('matmul kernel on WebGPU', () => {
+  const [m, n, k] = [37, 29, 41];
+  for (const transA of [false, true])
+    for (const transB of [false, true]) {
+      test(`${m}x${n}x${k} transposeA=${transA} transposeB=${transB}`, async () => {
+        const a = randomArray(m * k, 1);
+        const b = randomArray(k * n, 2);
+        const kernel = matmulKernel({ m, n, k }, { transposeA: transA, transposeB: transB });
+        const { c } = await runKernel(gpu!.runner, kernel, { a, b }, { c: m * n });
+        expect(relL2(c!, matmulRef(a, b, m, n, k, transA, transB))).toBeLessThan(1e-5);
+      });
+    }
+
+  test('bias + ReLU epilogue, non-default tiling', async () => {
+    const [m2, n2, k2] = [19, 70, 33];
+    const a = randomArray(m2 * k2, 3);
+    const b = randomArray(n2 * k2, 4);
+    const bias = randomArray(n2, 5);
+    const kernel = matmulKernel({ m: m2, n: n2, k: k2 }, { transposeB: true, bias: true, relu: true, tiling: { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 4 } });
+    const { c } = await runKernel(gpu!.runner, kernel, { a, b, bias }, { c: m2 * n2 });
+    expect(relL2(c!, matmulRef(a, b, m2, n2, k2, false, true, bias, true))).toBeLessThan(1e-5);
+  });
+
+  test('batched with a broadcast operand (batch stride 0)', async () => {
+    const [m2, n2, k2, batch] = [5, 6, 7, 3];
+    const a = randomArray(batch * m2 * k2, 6);
+    const b = randomArray(k2 * n2, 7);
+    const kernel = matmulKernel({ m: m2, n: n2, k: k2, batch, batchStrideB: 0 });
+    const { c } = await runKernel(gpu!.runner, kernel, { a, b }, { c: batch * m2 * n2 });
+    const want = new Float64Array(batch * m2 * n2);
+    for (let i = 0; i < batch; i++) want.set(matmulRef(a.subarray(i * m2 * k2, (i + 1) * m2 * k2), b, m2, n2, k2, false, false), i * m2 * n2);
+    expect(relL2(c!, want)).toBeLessThan(1e-5);
+  });
+});

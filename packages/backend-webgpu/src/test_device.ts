@@ -1,0 +1,45 @@
+/**
+ * Test-only helper: one WebGPU device per test file from Dawn (via @dogo/node, SwiftShader where there
+ * is no GPU). Without an adapter, WebGPU tests skip with a visible message locally but FAIL when
+ * CI=true (or DOGO_REQUIRE_WEBGPU=1), so CI never passes by skipping. Not part of the package build.
+ */
+import { KernelRunner } from './kernel_runner.js';
+import type { GpuDeviceHandle } from './device.js';
+
+/** A device and a runner on it, shared by the tests of one file. */
+export interface TestGpu {
+  readonly handle: GpuDeviceHandle;
+  readonly device: GPUDevice;
+  readonly runner: KernelRunner;
+}
+
+let cached: Promise<TestGpu | null> | null = null;
+
+function required(): boolean {
+  return process.env.CI === 'true' || process.env.DOGO_REQUIRE_WEBGPU === '1';
+}
+
+async function open(): Promise<TestGpu | null> {
+  // A variable specifier keeps @dogo/node (which depends on this package) out of the package's type graph.
+  const nodePkg = '@dogo/node';
+  const { requestNodeGpuDevice } = (await import(/* @vite-ignore */ nodePkg)) as typeof import('@dogo/node');
+  try {
+    const handle = await requestNodeGpuDevice();
+    return { handle, device: handle.device, runner: new KernelRunner(handle.device) };
+  } catch (e) {
+    if ((e as Error).name !== 'NoAdapterError' || required()) throw e;
+    const msg = `\n[webgpu tests] SKIPPED: no WebGPU adapter. ${(e as Error).message}\n(CI=true makes this a failure.)\n`;
+    process.stderr.write(msg);
+    console.warn(msg);
+    return null;
+  }
+}
+
+/**
+ * The shared test device, or null (after printing why) when there is no adapter and CI is not set.
+ * Throws NoAdapterError when CI=true and no adapter is found.
+ */
+export function getTestGpu(): Promise<TestGpu | null> {
+  cached ??= open();
+  return cached;
+}

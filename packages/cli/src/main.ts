@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** The `dogo` command: a table of subcommands, each in commands/. */
+import { infoCommand } from './commands/info.js';
+
+const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },
+};
+
+function usage(): string {
+  return ['usage: dogo <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`dogo: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`dogo: ${e.message}`);
+    process.exit(1);
+  },
+);

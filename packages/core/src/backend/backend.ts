@@ -1,0 +1,50 @@
+/**
+ * The Backend interface: one for every backend (reference, wasm, webgpu). A backend compiles a Plan once into
+ * an Executable; each run feeds the named inputs, executes the plan, applies the state updates in place and
+ * returns the requested fetches. Ordering: runs of one executable execute in call order; a run's state
+ * updates are visible to the next run and to readState once its promise resolves.
+ */
+import type { DType, TypedData } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import type { Plan, PlanOptions, PlanSpec } from '../passes/plan.js';
+
+/** A tensor on the host. float32 data may be Float32Array or (reference backend) Float64Array. */
+export interface HostTensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly data: TypedData;
+}
+
+export type Feed = HostTensor | TypedData;
+
+export interface CompileSpec extends PlanSpec {
+  /** Initial values of state leaves by name; a state not named starts at zeros. */
+  initialState?: Readonly<Record<string, Feed>>;
+  planOptions?: PlanOptions;
+}
+
+export interface RunOptions {
+  /** Which outputs to read back (default: all). Fewer fetches mean fewer device-to-host copies. */
+  fetch?: readonly string[];
+}
+
+export interface Executable {
+  readonly backend: string;
+  readonly plan: Plan;
+  run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
+  /** Current value of a state leaf. */
+  readState(name: string): Promise<HostTensor>;
+  /** Overwrites a state leaf (loading a checkpoint, re-initialising). */
+  writeState(name: string, value: Feed): Promise<void>;
+  /** Frees every resource; the executable cannot run afterwards. */
+  destroy(): void;
+}
+
+export interface Backend {
+  readonly name: string;
+  compile(spec: CompileSpec): Promise<Executable>;
+}
+
+export function hostTensor(shape: Shape, dtype: DType, data: TypedData): HostTensor {
+  return { shape: [...shape], dtype, data };
+}

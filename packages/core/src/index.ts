@@ -1,0 +1,31 @@
+/**
+ * @dogo/core: the graph IR, op registry, autodiff, graph passes, memory planner, the Backend interface and
+ * the reference backend. Platform-neutral: no DOM and no Node imports.
+ */
+export * from './dtype.js';
+export * from './shape.js';
+export * from './errors.js';
+export { Graph } from './graph/graph.js';
+export { Node, type Tensor } from './graph/node.js';
+export { ops, type OpsBuilder, type Operand, type MatmulOptions, type ConvOptions, type PoolOptions } from './graph/builder.js';
+export { OPS, getOp, isOpName } from './ops/registry.js';
+export { defineOp, ShapeRuleError, type OpDef, type Attrs, type AttrValue, type TensorType, type RefArray, type GradContext, type RefContext } from './ops/op_def.js';
+export { UNARY_TABLE } from './ops/pointwise/unary.js';
+export * from './ops/op_names.js';
+export { BINARY_TABLE } from './ops/pointwise/binary.js';
+export { convOutSize, type ConvAttrs } from './ops/conv/conv2d.js';
+export { matmulDims, type MatmulAttrs } from './ops/linalg/matmul.js';
+export type { PoolAttrs } from './ops/pool/pool2d.js';
+export { grad, type GradOptions } from './autodiff/grad.js';
+export { createPlan, type Plan, type PlanValue, type PlanSpec, type PlanOptions, type ValueKind } from './passes/plan.js';
+export { eliminateDeadNodes } from './passes/dce.js';
+export { eliminateCommonSubexpressions } from './passes/cse.js';
+export { planMemory, type MemoryPlan } from './passes/memory_planner.js';
+export * from './backend/backend.js';
+export { checkFeed, checkFeedNames } from './backend/feeds.js';
+export { ReferenceBackend } from './reference/reference_backend.js';
+export * from './composite/nn.js';
+export * from './composite/losses.js';
+export * from './composite/optim.js';
+export * from './random/index.js';
+export * from './conformance/index.js';

@@ -1,0 +1,109 @@
+/**
+ * The reference backend: runs a Plan with each op's reference kernel, in float64. It is the oracle every
+ * other backend is held to, not a fast path. It also checks the memory plan as it goes: reading a value
+ * whose slot was handed to another value is an error, so any liveness bug in the planner shows up here.
+ */
+import type { Backend, CompileSpec, Executable, Feed, HostTensor, RunOptions } from '../backend/backend.js';
+import { checkFeed, checkFeedNames } from '../backend/feeds.js';
+import { BackendError, FeedError } from '../errors.js';
+import { getOp } from '../ops/registry.js';
+import type { RefArray } from '../ops/op_def.js';
+import type { TypedData } from '../dtype.js';
+import { createPlan, type Plan, type PlanValue } from '../passes/plan.js';
+
+function toRef(v: PlanValue, data: TypedData): RefArray {
+  return v.dtype === 'int32' ? Int32Array.from(data) : Float64Array.from(data);
+}
+
+class ReferenceExecutable implements Executable {
+  readonly backend = 'reference';
+  private readonly state = new Map<string, RefArray>();
+  private destroyed = false;
+
+  constructor(readonly plan: Plan, initial: Readonly<Record<string, Feed>>) {
+    for (const [name, idx] of plan.states) {
+      const v = plan.values[idx]!;
+      const init = initial[name];
+      this.state.set(name, init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)));
+    }
+    for (const name of Object.keys(initial)) {
+      if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
+    }
+  }
+
+  async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
+    if (this.destroyed) throw new BackendError('reference: run() after destroy()');
+    checkFeedNames(feeds, this.plan.inputs);
+    const { values } = this.plan;
+    const data: RefArray[] = new Array(values.length);
+    const slotOwner: number[] = new Array(this.plan.slotBytes.length).fill(-1);
+    const read = (i: number): RefArray => {
+      const u = values[i]!;
+      if (u.kind === 'compute' && slotOwner[u.slot] !== i) {
+        throw new BackendError(`reference: memory plan error: value #${i} (${u.node}) was overwritten in slot ${u.slot} by value #${slotOwner[u.slot]}`);
+      }
+      return data[i]!;
+    };
+    for (const v of values) {
+      switch (v.kind) {
+        case 'input':
+          data[v.index] = toRef(v, checkFeed('feed', v, feeds[v.attrs['name'] as string]));
+          break;
+        case 'state':
+          data[v.index] = this.state.get(v.attrs['name'] as string)!;
+          break;
+        default: {
+          const def = getOp(v.op);
+          if (!def.reference) throw new BackendError(`reference: op "${v.op}" has no reference kernel`);
+          const ins = v.inputs.map(read);
+          data[v.index] = def.reference(ins, {
+            attrs: v.attrs,
+            inputTypes: v.inputs.map((i) => values[i]!),
+            out: v,
+          });
+          if (v.kind === 'compute') slotOwner[v.slot] = v.index;
+        }
+      }
+    }
+    const names = options.fetch ?? [...this.plan.outputs.keys()];
+    const out: Record<string, HostTensor> = {};
+    for (const name of names) {
+      const i = this.plan.outputs.get(name);
+      if (i === undefined) throw new FeedError(`fetch "${name}" names no output; outputs are: ${[...this.plan.outputs.keys()].join(', ')}`);
+      const v = values[i]!;
+      out[name] = { shape: v.shape, dtype: v.dtype, data: read(i).slice() };
+    }
+    // Updates apply after every fetch is read, so a fetch of a state sees the value the step started with.
+    const next = [...this.plan.updates].map(([name, i]) => [name, read(i).slice()] as const);
+    for (const [name, arr] of next) this.state.set(name, arr);
+    return out;
+  }
+
+  async readState(name: string): Promise<HostTensor> {
+    const idx = this.plan.states.get(name);
+    if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
+    const v = this.plan.values[idx]!;
+    return { shape: v.shape, dtype: v.dtype, data: this.state.get(name)!.slice() };
+  }
+
+  async writeState(name: string, value: Feed): Promise<void> {
+    const idx = this.plan.states.get(name);
+    if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
+    const v = this.plan.values[idx]!;
+    this.state.set(name, toRef(v, checkFeed('state', v, value)));
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.state.clear();
+  }
+}
+
+export class ReferenceBackend implements Backend {
+  readonly name = 'reference';
+
+  async compile(spec: CompileSpec): Promise<Executable> {
+    const plan = createPlan(spec, spec.planOptions);
+    return new ReferenceExecutable(plan, spec.initialState ?? {});
+  }
+}

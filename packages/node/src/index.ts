@@ -1,0 +1,10 @@
+/**
+ * @dogo/node: the Node adapter. Produces a GPUDevice from Dawn (requestNodeGpuDevice); the wasm worker
+ * pool lives beside it. Nothing above this package knows it runs on Node.
+ */
+export { requestNodeGpuDevice, installWebGpuGlobals, type NodeGpuDeviceOptions } from './webgpu_device.js';
+export { SWIFTSHADER_ICD } from './webgpu_vulkan_env.js';
+export {
+  NoAdapterError, AdapterLimitError, AdapterFeatureError, DeviceLostError, DeviceActivity, deviceActivity, requireLimits, describeAdapter,
+  type GpuDeviceHandle, type GpuDeviceInfo, type GpuDeviceOptions,
+} from '@dogo/backend-webgpu';

@@ -1,0 +1,64 @@
+// conv2d_backward_weight: dweight = d(conv2d)/dweight applied to dy, NCHW, dweight [c_out, c_in, kh, kw].
+// Implicit GEMM C[c_out, c_in*kh*kw] = dy[c_out, batch*oh*ow] · patches[batch*oh*ow, c_in*kh*kw], the
+// patch element computed from x on the fly (0 in the padding). The reduction runs over batch*oh*ow in
+// one workgroup per output tile (no split-K yet: few workgroups when c_out*c_in*kh*kw is small).
+// Main loop: gemm_tiled.wgsl.
+// Bindings (group 0): 0 params (uniform Params), 1 x (read), 2 dy (read), 3 dweight (read_write).
+// Workgroup size: gemm_tiled. Dispatch: (ceil(c_in*kh*kw / TILE_N), ceil(c_out / TILE_M), 1).
+// Template parameters: the gemm_tiled tiling parameters only.
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  batch: u32,
+  c_in: u32,
+  h: u32,
+  w: u32,
+  c_out: u32,
+  oh: u32,
+  ow: u32,
+  kh: u32,
+  kw: u32,
+  stride_h: u32,
+  stride_w: u32,
+  pad_h: u32,
+  pad_w: u32,
+  dil_h: u32,
+  dil_w: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dweight: array<f32>;
+
+fn load_a(batch: u32, row: u32, kk: u32) -> f32 {
+  if (row >= params.m || kk >= params.k) { return 0.0; }
+  let ohw = params.oh * params.ow;
+  let b = kk / ohw;
+  let s = kk - b * ohw;
+  return dy[(b * params.c_out + row) * ohw + s];
+}
+
+fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
+  if (kk >= params.k || col >= params.n) { return 0.0; }
+  let ohw = params.oh * params.ow;
+  let b = kk / ohw;
+  let s = kk - b * ohw;
+  let oy = s / params.ow;
+  let ox = s - oy * params.ow;
+  let khw = params.kh * params.kw;
+  let ci = col / khw;
+  let r = col - ci * khw;
+  let ky = r / params.kw;
+  let kx = r - ky * params.kw;
+  let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_h);
+  let ix = i32(ox * params.stride_w + kx * params.dil_w) - i32(params.pad_w);
+  if (iy < 0 || ix < 0 || iy >= i32(params.h) || ix >= i32(params.w)) { return 0.0; }
+  return x[((b * params.c_in + ci) * params.h + u32(iy)) * params.w + u32(ix)];
+}
+
+fn store_c(batch: u32, row: u32, col: u32, v: f32) {
+  dweight[row * params.n + col] = v;
+}

@@ -1,0 +1,19 @@
+/**
+ * @dogo/shaders-tensor: WGSL kernels for tensor ops, each .wgsl file beside a TypeScript spec that fills
+ * its template parameters and computes bindings, workgroup size, dispatch size and uniforms for given
+ * shapes. Knows nothing about devices: the WebGPU backend turns a KernelSource into a pipeline and a dispatch.
+ */
+export * from './kernel.js';
+export { fillTemplate, TemplateError, type TemplateValue } from './template.js';
+export { WGSL, type WgslFile } from './wgsl.gen.js';
+export { DEFAULT_GEMM_TILING, type GemmTiling } from './gemm_tiled.js';
+export * from './matmul.js';
+export * from './conv2d.js';
+export * from './conv2d_backward_data.js';
+export * from './conv2d_backward_weight.js';
+export * from './pointwise.js';
+export * from './reduce.js';
+export * from './softmax.js';
+export * from './pool2d.js';
+export * from './pool2d_backward.js';
+export * from './batch_norm.js';

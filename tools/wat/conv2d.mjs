@@ -1,0 +1,1 @@
+export function conv2dWat() { return ''; }

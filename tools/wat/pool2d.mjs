@@ -1,0 +1,1 @@
+export function pool2dWat() { return ''; }
