@@ -8,11 +8,15 @@
 // Float32, row-major. A, B, C, bias, scratch are byte offsets into the shared memory; lda, ldb, ldc are
 // leading dimensions in elements. op(A) is A [M,K] (A[i*lda+k]) or, with transA, A stored [K,M] (A[k*lda+i]);
 // op(B) is B [K,N] (B[k*ldb+j]) or, with transB, B stored [N,K] (B[j*ldb+k]).
-// flags: 1 ACCUMULATE, 2 RELU (applied last), 4 BIAS_COL (bias[j] added), 8 BIAS_ROW (bias[i] added).
+// flags: 1 ACCUMULATE, 2 RELU (applied last), 4 BIAS_COL (bias[j] added), 8 BIAS_ROW (bias[i] added),
+// 16 PACKED_A: A is op(A) already packed by gemm_pack_a_all(transA, A, lda, M, K, dst) (transA, lda unused).
+//   gemm_pack_a_all writes gemm_packed_a_bytes(M, K) bytes; reusing one packed A over many products (a
+//   convolution's weights over the images of a batch) saves packing it each time.
 // scratch: GEMM_SCRATCH_BYTES bytes private to the calling thread (packed A block, packed B block, edge tile),
 // 16-byte aligned. Any M, N, K >= 0 (K = 0 gives C = 0 or C unchanged, then the epilogue).
 //
-// Method (BLIS): loop over NC-column blocks of B, KC-deep slices of K, MC-row blocks of A; pack the B block
+// Method (BLIS): loop over NC-column blocks of B, K slices of at most KC (balanced: K split evenly), MC-row
+// blocks of A; pack the B block
 // into NR-wide panels (k-major, zero-padded) and the A block into MR-tall panels, then run an MR x NR
 // register-blocked micro-kernel over every (MR, NR) tile. The B micro-panel (KC x NR) stays in L1, the A
 // block (MC x KC) in L2. Edge tiles are computed whole into a small tile buffer and the valid part added to C.
@@ -28,8 +32,8 @@ import { g, s, i, params, locals, forLoop, at, mul, add, min } from './wat.mjs';
  * MC is a multiple of every MR, NC of every NR.
  */
 export const GEMM_CONFIGS = {
-  simd: { MR: 2, NV: 4, NR: 16, KC: 256, MC: 120, NC: 960 },
-  relaxed: { MR: 3, NV: 3, NR: 12, KC: 256, MC: 120, NC: 960 },
+  simd: { MR: 2, NV: 4, NR: 16, KC: 384, MC: 120, NC: 960 },
+  relaxed: { MR: 3, NV: 3, NR: 12, KC: 384, MC: 120, NC: 960 },
 };
 /** Bytes of per-thread scratch the gemm function needs (the larger of the variants). */
 export const GEMM_SCRATCH_BYTES = Math.max(...Object.values(GEMM_CONFIGS).map(
@@ -38,7 +42,7 @@ export const GEMM_SCRATCH_BYTES = Math.max(...Object.values(GEMM_CONFIGS).map(
 /** @param {import('./wat.mjs').Variant} variant */
 export function gemmWat(variant) {
   const cfg = GEMM_CONFIGS[variant.name];
-  return [microKernel(variant, cfg), packA(cfg), packB(cfg), driver(cfg), epilogue()].join('\n');
+  return [microKernel(variant, cfg), packA(cfg), packAll(cfg), packB(cfg), driver(cfg), epilogue()].join('\n');
 }
 
 function microKernel({ fma }, { MR, NV, NR }) {
@@ -119,12 +123,15 @@ function packA({ MR }) {
 }
 
 // Packs depth [k0, k0+kc) x columns [n0, n0+nc) of op(B) into NR-column panels: dst[p*kc + k*NR + j].
+/** i8x16.shuffle picking f32 lanes (0-3 from a, 4-7 from b). */
+const shuf = (a, b, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(' ')} ${a} ${b})`;
+
 function packB({ NR, NV }) {
   const copyRow = Array.from({ length: NV }, (_, v) =>
     `(v128.store offset=${16 * v} ${g('d')} (v128.load offset=${16 * v} ${g('src')}))`).join(' ');
   return `
 (func $gemm_pack_b ${params(['transB', 'B', 'ldb', 'n0', 'nc', 'k0', 'kc', 'dst'])}
-  ${locals(['p', 'nr', 'j', 'k', 'src', 'd', 'end', 'src2', 'ldb4'])}
+  ${locals(['p', 'nr', 'j', 'k', 'src', 'd', 'end', 'src2', 'ldb4', 'kv'])} ${locals(['r0', 'r1', 'r2', 'r3', 't0', 't1', 't2', 't3'], 'v128')}
   ${s('ldb4', mul(g('ldb'), i(4)))}
   ${forLoop('p', i(0), g('nc'), NR, `
     ${s('nr', min(i(NR), `(i32.sub ${g('nc')} ${g('p')})`))}
@@ -133,11 +140,33 @@ function packB({ NR, NV }) {
       (memory.fill ${g('d')} (i32.const 0) ${mul(g('kc'), i(NR * 4))})))
     (if ${g('transB')}
       (then
-        ;; op(B)[k, n] = B[n*ldb + k]: gather a column of the panel from each stored row
+        ;; op(B)[k, n] = B[n*ldb + k]: full panels transpose 4 x 4 blocks (4 stored rows, 4 k at a time)
+        (if (i32.eq ${g('nr')} ${i(NR)}) (then
+          ${s('kv', `(i32.and ${g('kc')} (i32.const -4))`)}
+          ${forLoop('j', i(0), i(NR), 4, `
+            ${s('src', at(g('B'), add(mul(add(add(g('n0'), g('p')), g('j')), g('ldb')), g('k0'))))}
+            ${s('src2', at(g('d'), g('j')))}
+            ${forLoop('k', i(0), g('kv'), 4, `
+              ${s('r0', `(v128.load ${g('src')})`)}
+              ${s('r1', `(v128.load ${add(g('src'), g('ldb4'))})`)}
+              ${s('r2', `(v128.load ${add(g('src'), mul(g('ldb4'), i(2)))})`)}
+              ${s('r3', `(v128.load ${add(g('src'), mul(g('ldb4'), i(3)))})`)}
+              ${s('t0', shuf(g('r0'), g('r1'), [0, 4, 1, 5]))}
+              ${s('t1', shuf(g('r0'), g('r1'), [2, 6, 3, 7]))}
+              ${s('t2', shuf(g('r2'), g('r3'), [0, 4, 1, 5]))}
+              ${s('t3', shuf(g('r2'), g('r3'), [2, 6, 3, 7]))}
+              (v128.store offset=0 ${g('src2')} ${shuf(g('t0'), g('t2'), [0, 1, 4, 5])})
+              (v128.store offset=${NR * 4} ${g('src2')} ${shuf(g('t0'), g('t2'), [2, 3, 6, 7])})
+              (v128.store offset=${NR * 8} ${g('src2')} ${shuf(g('t1'), g('t3'), [0, 1, 4, 5])})
+              (v128.store offset=${NR * 12} ${g('src2')} ${shuf(g('t1'), g('t3'), [2, 3, 6, 7])})
+              ${s('src', add(g('src'), i(16)))}
+              ${s('src2', add(g('src2'), i(NR * 16)))}`)}`)}))
+        ;; the rest (partial panels, k tail) element by element
+        ${s('kv', `(if (result i32) (i32.eq ${g('nr')} ${i(NR)}) (then ${g('kv')}) (else (i32.const 0)))`)}
         ${forLoop('j', i(0), g('nr'), 1, `
-          ${s('src', at(g('B'), add(mul(add(add(g('n0'), g('p')), g('j')), g('ldb')), g('k0'))))}
-          ${s('k', at(g('d'), g('j')))}
-          ${s('end', add(g('k'), mul(g('kc'), i(NR * 4))))}
+          ${s('src', at(g('B'), add(mul(add(add(g('n0'), g('p')), g('j')), g('ldb')), add(g('k0'), g('kv')))))}
+          ${s('k', at(g('d'), add(mul(g('kv'), i(NR)), g('j'))))}
+          ${s('end', add(at(g('d'), g('j')), mul(g('kc'), i(NR * 4))))}
           (block $tb_done (loop $tb
             (br_if $tb_done (i32.ge_u ${g('k')} ${g('end')}))
             (f32.store ${g('k')} (f32.load ${g('src')}))
@@ -164,29 +193,53 @@ function packB({ NR, NV }) {
               (br $pb)))))))`)})`;
 }
 
+// K slice length: K split into ceil(K / KC) equal slices (288 -> one slice of 288, not 256 + 32), and the
+// whole op(A) packed slice by slice ([slice][MR-panel][k][MR], Mpad = M rounded up to MR).
+function packAll({ MR, KC }) {
+  return `
+(func $gemm_kc (export "gemm_kc") (param $K i32) (result i32) (local $blocks i32)
+  ${s('blocks', `(i32.div_u (i32.add ${g('K')} ${i(KC - 1)}) ${i(KC)})`)}
+  (if (i32.eqz ${g('blocks')}) (then (return (i32.const 1))))
+  (i32.div_u (i32.add ${g('K')} (i32.sub ${g('blocks')} (i32.const 1))) ${g('blocks')}))
+(func $gemm_packed_a_bytes (export "gemm_packed_a_bytes") ${params(['M', 'K'])} (result i32)
+  ${mul(mul(`(i32.div_u (i32.add ${g('M')} ${i(MR - 1)}) ${i(MR)})`, i(MR * 4)), g('K'))})
+(func $gemm_pack_a_all (export "gemm_pack_a_all") ${params(['transA', 'A', 'lda', 'M', 'K', 'dst'])}
+  ${locals(['pc', 'kc', 'kcs', 'mpad'])}
+  ${s('kcs', `(call $gemm_kc ${g('K')})`)}
+  ${s('mpad', mul(`(i32.div_u (i32.add ${g('M')} ${i(MR - 1)}) ${i(MR)})`, i(MR)))}
+  ${forLoop('pc', i(0), g('K'), g('kcs'), `
+    ${s('kc', min(g('kcs'), `(i32.sub ${g('K')} ${g('pc')})`))}
+    (call $gemm_pack_a ${g('transA')} ${g('A')} ${g('lda')} (i32.const 0) ${g('M')} ${g('pc')} ${g('kc')} ${at(g('dst'), mul(g('pc'), g('mpad')))})`)})`;
+}
+
 function driver({ MR, NR, KC, MC, NC }) {
   return `
 (func $gemm (export "gemm") ${params(['transA', 'transB', 'M', 'N', 'K', 'A', 'lda', 'B', 'ldb', 'C', 'ldc', 'flags', 'm0', 'm1', 'n0', 'n1', 'bias', 'scratch'])}
-  ${locals(['ap', 'bp', 'tile', 'jc', 'nc', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'load', 'acc', 'cp', 'r', 'j', 'ldcb', 'ca', 'ta'])}
+  ${locals(['ap', 'bp', 'tile', 'jc', 'nc', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'load', 'acc', 'cp', 'r', 'j', 'ldcb', 'ca', 'ta', 'kcs', 'packed', 'mpad'])}
   (if (i32.or (i32.ge_s ${g('m0')} ${g('m1')}) (i32.ge_s ${g('n0')} ${g('n1')})) (then (return)))
   ${s('ap', g('scratch'))}
   ${s('bp', add(g('scratch'), i(MC * KC * 4)))}
   ${s('tile', add(g('bp'), i(KC * NC * 4)))}
   ${s('acc', `(i32.and ${g('flags')} (i32.const 1))`)}
   ${s('ldcb', mul(g('ldc'), i(4)))}
+  ${s('kcs', `(call $gemm_kc ${g('K')})`)}
+  ${s('packed', `(i32.and ${g('flags')} (i32.const 16))`)}
+  ${s('mpad', mul(`(i32.div_u (i32.add ${g('M')} ${i(MR - 1)}) ${i(MR)})`, i(MR)))}
   (if (i32.le_s ${g('K')} (i32.const 0)) (then
     (if (i32.eqz ${g('acc')}) (then
       ${forLoop('r', g('m0'), g('m1'), 1, `
         (memory.fill ${at(g('C'), add(mul(g('r'), g('ldc')), g('n0')))} (i32.const 0) ${mul(`(i32.sub ${g('n1')} ${g('n0')})`, i(4))})`)}))))
   ${forLoop('jc', g('n0'), g('n1'), NC, `
     ${s('nc', min(i(NC), `(i32.sub ${g('n1')} ${g('jc')})`))}
-    ${forLoop('pc', i(0), g('K'), KC, `
-      ${s('kc', min(i(KC), `(i32.sub ${g('K')} ${g('pc')})`))}
+    ${forLoop('pc', i(0), g('K'), g('kcs'), `
+      ${s('kc', min(g('kcs'), `(i32.sub ${g('K')} ${g('pc')})`))}
       ${s('load', `(i32.or ${g('acc')} (i32.gt_s ${g('pc')} (i32.const 0)))`)}
       (call $gemm_pack_b ${g('transB')} ${g('B')} ${g('ldb')} ${g('jc')} ${g('nc')} ${g('pc')} ${g('kc')} ${g('bp')})
       ${forLoop('ic', g('m0'), g('m1'), MC, `
         ${s('mc', min(i(MC), `(i32.sub ${g('m1')} ${g('ic')})`))}
-        (call $gemm_pack_a ${g('transA')} ${g('A')} ${g('lda')} ${g('ic')} ${g('mc')} ${g('pc')} ${g('kc')} ${g('ap')})
+        (if ${g('packed')}
+          (then ${s('ap', at(g('A'), add(mul(g('pc'), g('mpad')), mul(g('ic'), g('kc')))))})
+          (else (call $gemm_pack_a ${g('transA')} ${g('A')} ${g('lda')} ${g('ic')} ${g('mc')} ${g('pc')} ${g('kc')} ${g('ap')})))
         ${forLoop('jr', i(0), g('nc'), NR, `
           ${s('nr', min(i(NR), `(i32.sub ${g('nc')} ${g('jr')})`))}
           ${forLoop('ir', i(0), g('mc'), MR, `

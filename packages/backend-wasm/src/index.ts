@@ -1,1 +1,21 @@
-export {};
+/**
+ * @dogo/backend-wasm: WebAssembly CPU kernels (SIMD, relaxed-SIMD FMA where the engine has it) assembled
+ * by wabt at build time, run over one shared memory by a pool of workers. This phase exposes the kernel
+ * layer (WasmRuntime); the Backend adapter over @dogo/core's Plan comes next.
+ */
+export { WasmRuntime, type WasmRuntimeOptions } from './runtime/wasm_runtime.js';
+export { Arena, OutOfWasmMemoryError } from './runtime/arena.js';
+export { ThreadPool, WorkerKernelError, WORKER_SOURCE, type WorkerHost, type WorkerHandle } from './runtime/thread_pool.js';
+export {
+  relaxedSimdSupported, simdSupported, sharedMemorySupported, canBlock, resolveVariant, kernelBytes, compileKernels,
+  WasmFeatureError, type KernelVariant,
+} from './runtime/kernel_module.js';
+export type { KernelLaunch } from './runtime/launch.js';
+export { KernelParamError } from './runtime/launch.js';
+export type { GemmParams } from './runtime/gemm.js';
+export {
+  conv2dOutputSize, type Conv2dGeometry, type Conv2dForwardParams, type Conv2dBackwardDataParams,
+  type Conv2dBackwardWeightParams,
+} from './runtime/conv2d.js';
+export { pool2dOutputSize, type UnaryOp, type BinaryOp, type BinaryLayout, type Pool2dGeometry } from './runtime/elementwise.js';
+export { GEMM_BLOCKING, GEMM_SCRATCH_BYTES } from './kernels.gen.js';

@@ -103,10 +103,14 @@ export class KernelRunner {
     const prev = this.activity.set(`compiling ${kernel.label}`);
     try {
       this.counts.shaderModules++;
+      // The error scope keeps a bad shader from also surfacing as an uncaptured device error.
+      this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code: kernel.code, label: kernel.label });
+      const scopeError = await this.device.popErrorScope();
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length) throw new KernelCompileError(`${kernel.label}: WGSL does not compile:\n${formatMessages(errors, kernel.code)}`);
+      if (scopeError) throw new KernelCompileError(`${kernel.label}: shader module invalid: ${scopeError.message}`);
       this.counts.pipelines++;
       const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout], label: kernel.label });
       try {

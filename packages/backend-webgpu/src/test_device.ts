@@ -29,8 +29,7 @@ async function open(): Promise<TestGpu | null> {
   } catch (e) {
     if ((e as Error).name !== 'NoAdapterError' || required()) throw e;
     const msg = `\n[webgpu tests] SKIPPED: no WebGPU adapter. ${(e as Error).message}\n(CI=true makes this a failure.)\n`;
-    process.stderr.write(msg);
-    console.warn(msg);
+    process.stderr.write(msg); // straight to stderr: visible even where console output is captured
     return null;
   }
 }

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 /** The `dogo` command: a table of subcommands, each in commands/. */
 import { infoCommand } from './commands/info.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  train: { summary: 'DoGo pre-training (dogo train --help)', run: (a) => trainCommand(a) },
+  eval: { summary: 'kNN, linear and few-label accuracy of a run folder\'s checkpoint', run: (a) => evalCommand(a) },
+  export: { summary: 'an encoder of a run as safetensors with PyTorch names', run: (a) => exportCommand(a) },
   info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },
 };
 

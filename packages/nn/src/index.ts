@@ -3,3 +3,19 @@
  * Platform-neutral: no file system or DOM access here.
  */
 export * from './safetensors/index.js';
+export { ParamSpec, type ParamKind, type Initializer } from './module/param_spec.js';
+export { fans, constantInit, kaimingNormalFanOut, uniformInit, fanInUniform } from './module/init.js';
+export { Module } from './module/module.js';
+export { ForwardContext, type ForwardOptions } from './module/forward_context.js';
+export { Conv2d } from './layers/conv2d.js';
+export { BatchNorm1d, BatchNorm2d } from './layers/batch_norm.js';
+export { Linear } from './layers/linear.js';
+export { ReLU } from './layers/relu.js';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool } from './layers/pool2d.js';
+export { Sequential } from './layers/sequential.js';
+export { BasicBlock, Bottleneck, type BlockType } from './resnet/blocks.js';
+export { ResNet, resnet18, resnet34, resnet50, resnetSmall, BASE_STAGE_CHANNELS, type ResNetOptions, type ResNetSmallOptions } from './resnet/resnet.js';
+export { ProjectionHead, LinearClassifier } from './heads/heads.js';
+export { stateDictToSafetensors, loadStateDict, StateDictError, type SaveStateDictOptions, type LoadStateDictOptions } from './state_dict/state_dict.js';
+export { countParameters, forwardFlops, nodeMacs } from './analytics/analytics.js';
+export { modelSizes, formatModelSizeTable, type ModelSizeRow } from './model_sizes.js';

@@ -20,8 +20,8 @@ export interface NodeGpuDeviceOptions extends GpuDeviceOptions {
   readonly requireHardware?: boolean;
 }
 
-/** The Dawn `GPU` objects created so far; kept alive because Dawn's instance lives as long as its GPU object. */
-const instances: GPU[] = [];
+/** The Dawn `GPU` objects whose adapters were handed out: Dawn's instance lives as long as its GPU object. */
+const instances = new Set<GPU>();
 
 /** Installs Dawn's WebGPU classes (GPUBufferUsage, GPUMapMode, ...) on globalThis if missing. */
 export function installWebGpuGlobals(): void {
@@ -32,8 +32,8 @@ export function installWebGpuGlobals(): void {
 
 async function tryAdapter(flags: readonly string[], options: NodeGpuDeviceOptions): Promise<GPUAdapter | null> {
   const gpu = create([...flags]);
-  instances.push(gpu);
   const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
+  if (adapter) instances.add(gpu);
   return adapter ?? null;
 }
 

@@ -1,1 +1,16 @@
-export {};
+/**
+ * @dogo/ssl: DoGo on top of the core: augmentation parameters and views, the cohort step and trainer,
+ * optimiser configuration and schedules, evaluation (kNN, linear probe, few labels) and checkpoint contents.
+ * Platform-neutral; file access lives in the adapters and the CLI.
+ */
+export * from './augment/random_resized_crop.js';
+export * from './augment/views.js';
+export * from './optim/optimizer.js';
+export * from './optim/schedule.js';
+export * from './cohort/cohort_config.js';
+export * from './cohort/cohort_step.js';
+export * from './cohort/trainer.js';
+export * from './eval/features.js';
+export * from './eval/knn.js';
+export * from './eval/linear_probe.js';
+export * from './checkpoint/checkpoint.js';

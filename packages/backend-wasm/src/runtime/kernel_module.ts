@@ -16,7 +16,7 @@ export class WasmFeatureError extends Error {
   override name = 'WasmFeatureError';
 }
 
-function decodeBase64(b64: string): Uint8Array {
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let k = 0; k < bin.length; k++) out[k] = bin.charCodeAt(k);
@@ -71,7 +71,7 @@ export function resolveVariant(requested: KernelVariant | 'auto'): KernelVariant
 }
 
 /** Kernel module bytes; with shared = false the memory import is rewritten to an unshared memory. */
-export function kernelBytes(variant: KernelVariant, shared = true): Uint8Array {
+export function kernelBytes(variant: KernelVariant, shared = true): Uint8Array<ArrayBuffer> {
   const bytes = decodeBase64(variant === 'relaxed' ? KERNELS_RELAXED_BASE64 : KERNELS_SIMD_BASE64);
   if (shared) return bytes;
   // import entry: 03 'env' 06 'memory' 02(kind memory) 03(limits: shared, has max) -> 01 (has max)
@@ -86,5 +86,5 @@ export function kernelBytes(variant: KernelVariant, shared = true): Uint8Array {
 
 /** Compiles a kernel build. */
 export function compileKernels(variant: KernelVariant, shared = true): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(kernelBytes(variant, shared) as BufferSource);
+  return WebAssembly.compile(kernelBytes(variant, shared));
 }

@@ -16,7 +16,7 @@ describe.skipIf(!gpu)('pool2d kernels on WebGPU', () => {
   for (const c of CASES)
     for (const mode of ['max', 'avg'] as const) {
       const shape: PoolShape = { x: c.x, kernel: c.k, stride: c.s, padding: c.p };
-      const x = randomArray(c.x.reduce((a, b) => a * b), 51);
+      const x = randomArray(c.x.reduce((a: number, b: number) => a * b, 1), 51);
       const oh = Math.floor((c.x[2] + 2 * c.p - c.k) / c.s) + 1;
       const ow = Math.floor((c.x[3] + 2 * c.p - c.k) / c.s) + 1;
       const dy = randomArray(c.x[0] * c.x[1] * oh * ow, 52);

@@ -1,0 +1,53 @@
+/**
+ * Start-up warm-up: V8 first runs wasm with its baseline compiler (Liftoff, about half the speed) and
+ * moves a function to the optimising tier after it has used some execution budget; a single long call
+ * never switches mid-call. Running every kernel a few times on tiny inputs at start gets the optimised
+ * code compiled before real work arrives (workers share the compiled module code). Internal.
+ */
+import { UNARY_OP_IDS, BINARY_OP_IDS } from '../kernels.gen.js';
+import type { WasmRuntime } from './wasm_runtime.js';
+import type { BinaryOp, UnaryOp } from './elementwise.js';
+
+/** Runs every kernel a few times on small inputs, single-threaded and on the pool. */
+export function warmUp(rt: WasmRuntime): void {
+  const n = 96;
+  const a = rt.allocF32(n * n), b = rt.allocF32(n * n), c = rt.allocF32(n * n);
+  rt.f32(a, n * n).fill(0.5);
+  rt.f32(b, n * n).fill(0.25);
+  const small = rt.allocF32(4096), out = rt.allocF32(4096), aux = rt.allocF32(4096), aux2 = rt.allocF32(4096);
+  rt.f32(small, 4096).fill(0.5);
+  rt.f32(aux, 4096).fill(1);
+  for (let rep = 0; rep < 4; rep++) {
+    for (const tA of [false, true]) for (const tB of [false, true]) {
+      rt.gemm({ m: n, n, k: n, a, b, c, transposeA: tA, transposeB: tB });
+    }
+    rt.gemm({ m: 37, n: 29, k: 41, a, b, c, bias: small, relu: true });
+    const geo = { n: 2, c: 4, h: 8, w: 8, o: 8, kh: 3, kw: 3, padH: 1, padW: 1 };
+    rt.conv2dForward({ ...geo, x: a, weight: b, y: c, bias: small });
+    rt.conv2dBackwardData({ ...geo, dy: a, weight: b, dx: c });
+    rt.conv2dBackwardWeight({ ...geo, x: a, dy: b, dw: c });
+    rt.conv2dForward({ ...geo, kh: 1, kw: 1, padH: 0, padW: 0, strideH: 2, strideW: 2, x: a, weight: b, y: c });
+    for (const op of Object.keys(UNARY_OP_IDS) as UnaryOp[]) rt.unary(op, small, out, 1023);
+    for (const op of Object.keys(BINARY_OP_IDS) as BinaryOp[]) {
+      rt.binarySame(op, small, aux, out, 1023);
+      rt.binaryPerChannel(op, small, aux, out, 2, 8, 63);
+    }
+    rt.reduce('sum', small, out, 8, 16, 31);
+    rt.reduce('max', small, out, 16, 255, 1);
+    rt.softmax(small, out, 8, 255);
+    rt.logSoftmax(small, out, 8, 255);
+    rt.softmaxBackward(small, aux, out, 8, 255);
+    rt.logSoftmaxBackward(small, aux, out, 8, 255);
+    const pool = { planes: 8, h: 8, w: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 };
+    rt.maxPool2dForward({ ...pool, x: small, y: out });
+    rt.maxPool2dBackward({ ...pool, x: small, dy: aux, dx: out });
+    rt.avgPool2dForward({ ...pool, x: small, y: out });
+    rt.avgPool2dBackward({ ...pool, dy: aux, dx: out });
+    rt.batchNormStats(small, out, aux2, 4, 8, 63);
+    rt.batchNormBackwardReduce(small, aux, out, aux2, aux2 + 256, 4, 8, 63);
+    rt.channelAffine(small, out, aux, aux2, 4, 8, 63);
+    rt.channelAffine2(small, aux, out, aux, aux2, aux2, 4, 8, 63);
+    rt.channelSum(small, out, 4, 8, 63);
+  }
+  for (const off of [a, b, c, small, out, aux, aux2]) rt.free(off);
+}

@@ -1,0 +1,263 @@
+/**
+ * WasmRuntime: the low-level CPU kernel layer of @dogo/backend-wasm. It owns one WebAssembly.Memory
+ * (shared when the platform allows), an arena allocator handing out byte offsets, typed views, and a thread
+ * pool whose workers run the same kernel module on the same memory. Each kernel method takes byte offsets
+ * and sizes and runs one launch split between threads; `record` captures launches instead of running them,
+ * for replay as a fixed step (the backend's compiled plan). It knows nothing of graphs or tensors.
+ *
+ * Synchronous methods block the calling thread until all threads finish (fine in Node and in workers).
+ * A browser main thread may not block: record the launches and `replayAsync` them, or host the runtime in
+ * a worker. Where shared memory is unavailable the runtime runs single-threaded and says so once via `log`.
+ */
+import { GEMM_BLOCKING, GEMM_SCRATCH_BYTES } from '../kernels.gen.js';
+import { Arena } from './arena.js';
+import { planConv2dBackwardData, planConv2dBackwardWeight, planConv2dForward,
+  type Conv2dBackwardDataParams, type Conv2dBackwardWeightParams, type Conv2dForwardParams } from './conv2d.js';
+import { planBinary, planChannels, planPool, planReduce, planRows, planUnary,
+  type BinaryLayout, type BinaryOp, type Pool2dGeometry, type UnaryOp } from './elementwise.js';
+import { planGemm, type GemmParams } from './gemm.js';
+import { canBlock, compileKernels, resolveVariant, sharedMemorySupported, type KernelVariant } from './kernel_module.js';
+import type { KernelLaunch, PlanContext } from './launch.js';
+import { controlBytes, ThreadPool, type WorkerHost } from './thread_pool.js';
+import { warmUp } from './warmup.js';
+
+/** Options of WasmRuntime.create. */
+export interface WasmRuntimeOptions {
+  /** Threads including the calling one; 'auto' = the host's hardware concurrency (1 without a host). */
+  threads?: number | 'auto';
+  /** Creates workers; without one the runtime is single-threaded. */
+  workerHost?: WorkerHost;
+  /** Kernel build; 'auto' = relaxed SIMD when the engine has it, else plain SIMD. */
+  variant?: KernelVariant | 'auto';
+  /** One-line notices (single-threaded fallback, variant chosen). */
+  log?: (message: string) => void;
+  /** Initial memory size in bytes (grows on demand up to 4 GiB). */
+  initialBytes?: number;
+  /** Run every kernel a few times on tiny inputs at start so the optimising tier compiles them (default true). */
+  warmUp?: boolean;
+}
+
+const CTL_OFFSET = 64;
+const PAGE = 65536;
+
+/** The WebAssembly CPU kernel runtime; see the module comment. */
+export class WasmRuntime {
+  /** The arena over `memory`; offsets it returns are what the kernel methods take. */
+  readonly arena: Arena;
+  private readonly fnIndex = new Map<string, number>();
+  private readonly fns: ((...a: number[]) => unknown)[] = [];
+  private readonly gemmScratches: number[] = [];
+  private readonly colScratches: { off: number; bytes: number }[] = [];
+  private recording: KernelLaunch[] | null = null;
+  private recordings = 0;
+  private readonly ctx: PlanContext;
+
+  private constructor(
+    /** The memory every kernel and thread works on. */
+    readonly memory: WebAssembly.Memory,
+    /** The instance on this thread. */
+    readonly instance: WebAssembly.Instance,
+    /** The kernel build in use. */
+    readonly variant: KernelVariant,
+    private pool: ThreadPool | null,
+    /** Threads used, including the calling one. */
+    readonly threads: number,
+    module: WebAssembly.Module,
+  ) {
+    const names = WebAssembly.Module.exports(module).filter((d) => d.kind === 'function').map((d) => d.name);
+    names.forEach((n, k) => { this.fnIndex.set(n, k); this.fns.push(instance.exports[n] as (...a: number[]) => unknown); });
+    this.arena = new Arena(memory, CTL_OFFSET + controlBytes(threads) + 1024);
+    for (let t = 0; t < threads; t++) {
+      this.gemmScratches.push(this.arena.alloc(GEMM_SCRATCH_BYTES));
+      this.colScratches.push({ off: 0, bytes: 0 });
+    }
+    const blk = GEMM_BLOCKING[variant];
+    this.ctx = {
+      threads, variant, mr: blk.MR, nr: blk.NR,
+      fn: (name) => {
+        const k = this.fnIndex.get(name);
+        if (k === undefined) throw new Error(`wasm kernel '${name}' does not exist`);
+        return k;
+      },
+      gemmScratch: (t) => this.gemmScratches[t],
+      colScratch: (t, bytes) => this.colScratch(t, bytes),
+    };
+  }
+
+  /** Compiles the kernels, creates the memory and starts the workers. */
+  static async create(options: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
+    const log = options.log ?? (() => {});
+    const variant = resolveVariant(options.variant ?? 'auto');
+    let threads = options.threads === 'auto' || options.threads === undefined
+      ? (options.workerHost?.hardwareConcurrency ?? 1) : Math.max(1, Math.floor(options.threads));
+    const shared = sharedMemorySupported();
+    if (threads > 1 && !shared) { log('wasm: shared memory is unavailable (needs cross-origin isolation in browsers); running single-threaded'); threads = 1; }
+    if (threads > 1 && !options.workerHost) { log('wasm: no worker host given; running single-threaded'); threads = 1; }
+    const module = await compileKernels(variant, shared);
+    const initial = Math.max(16, Math.ceil((options.initialBytes ?? 0) / PAGE));
+    const memory = new WebAssembly.Memory({ initial, maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const rt = new WasmRuntime(memory, instance, variant, null, threads, module);
+    if (threads > 1) {
+      rt.pool = await ThreadPool.start({
+        host: options.workerHost!, size: threads, module, memory, ctl: CTL_OFFSET, fns: rt.fns, blocking: canBlock(),
+      });
+    }
+    log(`wasm: ${variant} kernels, ${threads} thread${threads > 1 ? 's' : ''}`);
+    if (options.warmUp !== false) warmUp(rt);
+    return rt;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------------
+
+  /** Allocates `bytes` (64-byte aligned) and returns the byte offset. */
+  alloc(bytes: number): number { return this.arena.alloc(bytes); }
+  /** Allocates room for `count` float32 values. */
+  allocF32(count: number): number { return this.arena.alloc(count * 4); }
+  /** Frees a block from alloc. */
+  free(offset: number): void { this.arena.release(offset); }
+  /** A Float32Array view of `count` floats at `offset` (invalidated when memory grows: take views late). */
+  f32(offset: number, count: number): Float32Array { return new Float32Array(this.memory.buffer, offset, count); }
+  /** An Int32Array view. */
+  i32(offset: number, count: number): Int32Array { return new Int32Array(this.memory.buffer, offset, count); }
+  /** Copies `data` into memory at `offset`. */
+  write(offset: number, data: ArrayLike<number>): void { this.f32(offset, data.length).set(data); }
+  /** Copies `count` floats out of memory. */
+  read(offset: number, count: number): Float32Array { return this.f32(offset, count).slice(); }
+  /** Allocates and fills a float32 block; returns its offset. */
+  upload(data: ArrayLike<number>): number { const off = this.allocF32(data.length); this.write(off, data); return off; }
+
+  // ---- kernels ------------------------------------------------------------------------------------
+
+  /** C (+)= op(A) . op(B) (+ bias) (relu). */
+  gemm(p: GemmParams): void { this.exec(planGemm(this.ctx, p)); }
+  /** 2-D convolution forward, NCHW. */
+  conv2dForward(p: Conv2dForwardParams): void { this.exec(planConv2dForward(this.ctx, p)); }
+  /** Gradient of a convolution with respect to its input (overwrites dx). */
+  conv2dBackwardData(p: Conv2dBackwardDataParams): void { this.exec(planConv2dBackwardData(this.ctx, p)); }
+  /** Gradient of a convolution with respect to its weights. */
+  conv2dBackwardWeight(p: Conv2dBackwardWeightParams): void { this.exec(planConv2dBackwardWeight(this.ctx, p)); }
+  /** out[c] = sum over n and h*w of x[n,c,:] (the bias gradient of a convolution). */
+  channelSum(x: number, out: number, n: number, c: number, hw: number): void {
+    this.exec(planChannels(this.ctx, 'channel_sum', [x, out], n, c, hw));
+  }
+  /** y = op(x) elementwise over `size` floats. */
+  unary(op: UnaryOp, x: number, y: number, size: number): void { this.exec(planUnary(this.ctx, op, x, y, size)); }
+  /** y = op(a, b) with the broadcasting layout `layout`. */
+  binary(op: BinaryOp, a: number, b: number, y: number, layout: BinaryLayout): void {
+    this.exec(planBinary(this.ctx, op, a, b, y, layout));
+  }
+  /** y = op(a, b) for two same-shape tensors of `size` floats. */
+  binarySame(op: BinaryOp, a: number, b: number, y: number, size: number): void {
+    this.binary(op, a, b, y, { outer: 1, mid: 1, inner: size, aStrides: [0, 0, 1], bStrides: [0, 0, 1] });
+  }
+  /** y[n,c,:] = op(x[n,c,:], b[c]) over NCHW with a per-channel operand. */
+  binaryPerChannel(op: BinaryOp, x: number, b: number, y: number, n: number, c: number, hw: number): void {
+    this.binary(op, x, b, y, { outer: n, mid: c, inner: hw, aStrides: [c * hw, hw, 1], bStrides: [0, 1, 0] });
+  }
+  /** dx = dy where x > 0, else 0. */
+  reluBackward(x: number, dy: number, dx: number, size: number): void { this.binarySame('relu_backward', x, dy, dx, size); }
+  /** y[outer, inner] = reduction of x viewed as [outer, axis, inner] over its middle axis. */
+  reduce(op: 'sum' | 'max' | 'mean', x: number, y: number, outer: number, axis: number, inner: number): void {
+    this.exec(planReduce(this.ctx, op, x, y, outer, axis, inner));
+  }
+  /** Softmax over the last axis of [rows, cols]. */
+  softmax(x: number, y: number, rows: number, cols: number): void { this.exec(planRows(this.ctx, 'softmax', [x, y], rows, cols)); }
+  /** Log-softmax over the last axis. */
+  logSoftmax(x: number, y: number, rows: number, cols: number): void { this.exec(planRows(this.ctx, 'log_softmax', [x, y], rows, cols)); }
+  /** dx of softmax from its output y and dy. */
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void {
+    this.exec(planRows(this.ctx, 'softmax_bwd', [y, dy, dx], rows, cols));
+  }
+  /** dx of log-softmax from its output y and dy. */
+  logSoftmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void {
+    this.exec(planRows(this.ctx, 'log_softmax_bwd', [y, dy, dx], rows, cols));
+  }
+  /** Max pooling forward over NCHW planes. */
+  maxPool2dForward(p: Pool2dGeometry & { x: number; y: number }): void {
+    this.exec(planPool(this.ctx, 'max_pool2d_fwd', p, [p.x, p.y], [true, false], []));
+  }
+  /** Max pooling backward (recomputes the argmax from x; overwrites dx). */
+  maxPool2dBackward(p: Pool2dGeometry & { x: number; dy: number; dx: number }): void {
+    this.exec(planPool(this.ctx, 'max_pool2d_bwd', p, [p.x, p.dy, p.dx], [true, false, true], []));
+  }
+  /** Average pooling forward; countIncludePad defaults to true (PyTorch). */
+  avgPool2dForward(p: Pool2dGeometry & { x: number; y: number; countIncludePad?: boolean }): void {
+    this.exec(planPool(this.ctx, 'avg_pool2d_fwd', p, [p.x, p.y], [true, false], [p.countIncludePad === false ? 0 : 1]));
+  }
+  /** Average pooling backward (overwrites dx). */
+  avgPool2dBackward(p: Pool2dGeometry & { dy: number; dx: number; countIncludePad?: boolean }): void {
+    this.exec(planPool(this.ctx, 'avg_pool2d_bwd', p, [p.dy, p.dx], [false, true], [p.countIncludePad === false ? 0 : 1]));
+  }
+  /** Per-channel mean and biased variance of x [n, c, hw]. */
+  batchNormStats(x: number, mean: number, variance: number, n: number, c: number, hw: number): void {
+    this.exec(planChannels(this.ctx, 'batch_norm_stats', [x, mean, variance], n, c, hw));
+  }
+  /** Per-channel sums of dy and of dy * (x - mean). */
+  batchNormBackwardReduce(dy: number, x: number, mean: number, sumDy: number, sumDyXmu: number, n: number, c: number, hw: number): void {
+    this.exec(planChannels(this.ctx, 'batch_norm_bwd_reduce', [dy, x, mean, sumDy, sumDyXmu], n, c, hw));
+  }
+  /** y = x * scale[c] + shift[c] over [n, c, hw]. */
+  channelAffine(x: number, y: number, scale: number, shift: number, n: number, c: number, hw: number): void {
+    this.exec(planChannels(this.ctx, 'channel_affine', [x, y, scale, shift], n, c, hw));
+  }
+  /** y = a * sa[c] + b * sb[c] + shift[c] over [n, c, hw]. */
+  channelAffine2(a: number, b: number, y: number, sa: number, sb: number, shift: number, n: number, c: number, hw: number): void {
+    this.exec(planChannels(this.ctx, 'channel_affine2', [a, b, y, sa, sb, shift], n, c, hw));
+  }
+
+  // ---- launches -----------------------------------------------------------------------------------
+
+  /**
+   * Runs `body` with kernel methods capturing their launches instead of running them, and returns the list.
+   * The list stays valid while the offsets it names are allocated (the runtime keeps scratch it refers to).
+   */
+  record(body: () => void): KernelLaunch[] {
+    if (this.recording) throw new Error('WasmRuntime.record: already recording');
+    const list: KernelLaunch[] = [];
+    this.recording = list;
+    this.recordings++;
+    try { body(); } finally { this.recording = null; }
+    return list;
+  }
+
+  /** Runs recorded launches in order. */
+  replay(list: readonly KernelLaunch[]): void { for (const l of list) this.run(l); }
+
+  /** Runs recorded launches in order without blocking this thread between them (browser main thread). */
+  async replayAsync(list: readonly KernelLaunch[]): Promise<void> {
+    for (const l of list) {
+      if (this.pool && l.calls.length > 1) await this.pool.runAsync(l.calls.map((c) => [l.fn, ...c]));
+      else this.fns[l.fn](...l.calls[0]);
+    }
+  }
+
+  /** Stops the workers. The runtime must not be used afterwards. */
+  dispose(): void {
+    this.pool?.terminate();
+    this.pool = null;
+  }
+
+  private exec(l: KernelLaunch): void {
+    if (this.recording) this.recording.push(l);
+    else this.run(l);
+  }
+
+  private run(l: KernelLaunch): void {
+    if (l.calls.length === 1 || !this.pool) {
+      for (const c of l.calls) this.fns[l.fn](...c);
+      return;
+    }
+    this.pool.run(l.calls.map((c) => [l.fn, ...c]));
+  }
+
+  private colScratch(t: number, bytes: number): number {
+    const cur = this.colScratches[t];
+    if (cur.bytes >= bytes) return cur.off;
+    // scratch referenced by recorded launches is never freed
+    if (cur.bytes > 0 && this.recordings === 0) this.arena.release(cur.off);
+    const grown = Math.max(bytes, Math.floor(cur.bytes * 1.5));
+    this.colScratches[t] = { off: this.arena.alloc(grown), bytes: grown };
+    return this.colScratches[t].off;
+  }
+}

@@ -1,0 +1,38 @@
+/** Configuration of a cohort: K models trained together on the same batches (K = 1 is plain SimCLR). */
+import type { Module } from '@dogo/nn';
+import type { KlReduction } from '@dogo/core';
+import type { OptimizerConfig } from '../optim/optimizer.js';
+import type { CropOptions } from '../augment/random_resized_crop.js';
+import type { Normalization } from '../augment/views.js';
+
+export interface CohortMember {
+  /** Unique name; prefixes every state leaf of the model (`student.encoder.conv1.weight`). */
+  name: string;
+  /** Maps an image batch [N,C,H,W] to features [N, featureDim]. */
+  encoder: Module;
+  /** Maps features to projections [N, D] (the projection head). */
+  head: Module;
+  optimizer: OptimizerConfig;
+  /** Weight of this model's distillation term (DoGo: 100 for the model being helped, 1 for the peer). */
+  lambda: number;
+}
+
+export interface CohortConfig {
+  members: CohortMember[];
+  batchSize: number;
+  /** Input image shape [C, H, W]. */
+  imageShape: readonly [number, number, number];
+  /** NT-Xent temperature (default 0.5). */
+  temperature?: number;
+  /** Distillation temperature (default 0.1). */
+  kdTemperature?: number;
+  /** Distillation reduction (default 'mean', as the released code). */
+  reduction?: KlReduction;
+  /** Give every model the same two views (default false: each model its own two views). */
+  sharedViews?: boolean;
+  crop?: CropOptions;
+  normalization: Normalization;
+}
+
+export const DEFAULT_TEMPERATURE = 0.5;
+export const DEFAULT_KD_TEMPERATURE = 0.1;

@@ -1,0 +1,96 @@
+/**
+ * Builds the one compiled DoGo step for a cohort: views, forward of every model on its two views, NT-Xent,
+ * the distillation terms between every pair (the peer's side behind stop_gradient), gradients, and every
+ * optimiser update, with batch-norm running statistics, as state updates. Both views of a model go through
+ * its encoder as one batch of 2N (batch-norm statistics are taken over both views).
+ */
+import { Graph, dogoKl, grad, ntXent, ops, type Node } from '@dogo/core';
+import { ForwardContext } from '@dogo/nn';
+import { augmentedView } from '../augment/views.js';
+import { buildUpdate, type ParamRole } from '../optim/optimizer.js';
+import { DEFAULT_KD_TEMPERATURE, DEFAULT_TEMPERATURE, type CohortConfig } from './cohort_config.js';
+
+export interface CohortStep {
+  graph: Graph;
+  /** Fetch name -> node: `${model}/loss`, `${model}/ssl`, `${model}/kd`. */
+  outputs: Record<string, Node>;
+  /** State name -> its new value after the step. */
+  updates: Record<string, Node>;
+  /** Names of the feeds: raw images, crop boxes per model and view, learning rate per model, step. */
+  feeds: { images: string; boxes: string[][]; lr: string[]; step: string };
+}
+
+/** Names of the boxes feeds: boxesFeed(m, v) for model m's view v (shared views use model 0's). */
+export function boxesFeed(model: number, view: number): string {
+  return `boxes.${model}.${view}`;
+}
+
+function roleOf(kind: string): ParamRole {
+  return kind === 'bias' || kind === 'bn_weight' || kind === 'bn_bias' ? (kind as ParamRole) : 'weight';
+}
+
+export function buildCohortStep(cfg: CohortConfig): CohortStep {
+  const g = new Graph();
+  const n = cfg.batchSize;
+  const [c, h, w] = cfg.imageShape;
+  const raw = g.input('images', [n, c, h, w]);
+  const step = g.input('step', [1]);
+  const k = cfg.members.length;
+  const boxes: string[][] = [];
+  const z: { a: Node; b: Node }[] = [];
+  const contexts: ForwardContext[][] = [];
+  const lrs: string[] = [];
+
+  cfg.members.forEach((m, mi) => {
+    const viewModel = cfg.sharedViews ? 0 : mi;
+    const names = [boxesFeed(viewModel, 0), boxesFeed(viewModel, 1)];
+    boxes.push(names);
+    const views = names.map((b) => augmentedView(raw, g.inputs.get(b) ?? g.input(b, [n, 5]), cfg.normalization));
+    const enc = new ForwardContext(g, { training: true, prefix: `${m.name}.encoder.` });
+    const head = new ForwardContext(g, { training: true, prefix: `${m.name}.head.` });
+    const proj = g.scope(m.name, () => m.head.forward(head, m.encoder.forward(enc, ops.concat(views, 0))));
+    const d = proj.shape[1]!;
+    z.push({ a: ops.slice(proj, [0, 0], [n, d]), b: ops.slice(proj, [n, 0], [n, d]) });
+    contexts.push([enc, head]);
+    lrs.push(`lr.${mi}`);
+  });
+
+  const outputs: Record<string, Node> = {};
+  let total: Node | undefined;
+  cfg.members.forEach((m, mi) => {
+    const ssl = ntXent(z[mi]!.a, z[mi]!.b, cfg.temperature ?? DEFAULT_TEMPERATURE);
+    let loss = ssl;
+    if (k > 1) {
+      const terms = cfg.members.flatMap((_, pj) => (pj === mi ? [] : [dogoKl(z[mi]!.a, z[mi]!.b, z[pj]!.a, z[pj]!.b, cfg.kdTemperature ?? DEFAULT_KD_TEMPERATURE, cfg.reduction ?? 'mean')]));
+      const kd = ops.mul(terms.reduce((p, q) => ops.add(p, q)), 1 / terms.length);
+      outputs[`${m.name}/kd`] = kd;
+      loss = ops.add(ssl, ops.mul(kd, m.lambda));
+    }
+    outputs[`${m.name}/ssl`] = ssl;
+    outputs[`${m.name}/loss`] = loss;
+    // The peer's side of each distillation term is a constant, so the gradient of the sum of all losses
+    // with respect to model k's parameters is the gradient of L_k alone: one backward pass serves all.
+    total = total ? ops.add(total, loss) : loss;
+  });
+
+  const params: { name: string; role: ParamRole; member: number }[] = [];
+  cfg.members.forEach((m, mi) => {
+    for (const [mod, ctx] of [[m.encoder, contexts[mi]![0]!], [m.head, contexts[mi]![1]!]] as const) {
+      for (const [local, spec] of mod.namedParameters()) {
+        if (spec.trainable) params.push({ name: ctx.prefix + local, role: roleOf(spec.kind), member: mi });
+      }
+    }
+  });
+  const leaves = params.map((p) => g.states.get(p.name)!);
+  const grads = grad(total!, leaves);
+
+  const updates: Record<string, Node> = {};
+  for (const ctxs of contexts) for (const ctx of ctxs) for (const [name, node] of ctx.updates) updates[name] = node;
+  params.forEach((p, i) => {
+    const lr = g.inputs.get(lrs[p.member]!) ?? g.input(lrs[p.member]!, [1]);
+    const u = buildUpdate(g, cfg.members[p.member]!.optimizer, p.name, p.role, leaves[i]!, grads[i]!, lr, step);
+    updates[p.name] = u.param;
+    Object.assign(updates, u.state);
+  });
+  return { graph: g, outputs, updates, feeds: { images: 'images', boxes, lr: lrs, step: 'step' } };
+}

@@ -1,0 +1,49 @@
+/**
+ * Frozen-encoder features: compiles the encoder alone in evaluation mode (running statistics, no
+ * augmentation) and runs it over a dataset in fixed-size batches, padding the last one.
+ */
+import { Graph, type Backend, type Feed } from '@dogo/core';
+import { ForwardContext, type Module } from '@dogo/nn';
+import type { Dataset } from '@dogo/data';
+import { normalizePixels, type Normalization } from '../augment/views.js';
+
+export interface FeatureSet {
+  /** Row-major [count, dim]. */
+  features: Float32Array;
+  labels: Int32Array;
+  count: number;
+  dim: number;
+}
+
+export async function extractFeatures(
+  backend: Backend, encoder: Module, weights: Readonly<Record<string, Float32Array>>, data: Dataset, normalization: Normalization, batchSize = 256,
+): Promise<FeatureSet> {
+  const g = new Graph();
+  const b = Math.min(batchSize, data.count);
+  const x = g.input('images', [b, data.channels, data.height, data.width]);
+  const ctx = new ForwardContext(g, { training: false, prefix: '' });
+  const f = encoder.forward(ctx, normalizePixels(x, normalization));
+  const initialState: Record<string, Feed> = {};
+  for (const name of ctx.stateNames()) {
+    const w = weights[name];
+    if (!w) throw new RangeError(`extractFeatures: no weights for "${name}"`);
+    initialState[name] = w;
+  }
+  const exe = await backend.compile({ outputs: { f }, initialState });
+  const dim = f.shape[1]!;
+  const sample = data.channels * data.height * data.width;
+  const out = new Float32Array(data.count * dim);
+  const buf = new Float32Array(b * sample);
+  try {
+    for (let start = 0; start < data.count; start += b) {
+      const n = Math.min(b, data.count - start);
+      buf.fill(0);
+      buf.set(data.images.subarray(start * sample, (start + n) * sample));
+      const r = await exe.run({ images: buf });
+      out.set(r['f']!.data.subarray(0, n * dim), start * dim);
+    }
+  } finally {
+    exe.destroy();
+  }
+  return { features: out, labels: data.labels, count: data.count, dim };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type KernelSource, WGSL, batchNormBackwardKernel, batchNormKernel, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel,
+  dispatch1d, matmulKernel, packUniforms, pointwiseKernel, pool2dBackwardKernel, pool2dKernel, reduceKernel, softmaxKernel, uniformByteSize,
+  wgslUniformType, broadcastStrides, KernelShapeError,
+} from './index.js';
+
+const conv = { x: [2, 3, 9, 9], weight: [4, 3, 3, 3], stride: 2, padding: 1 } as const;
+const SOURCES: KernelSource[] = [
+  matmulKernel({ m: 5, n: 6, k: 7 }),
+  matmulKernel({ m: 5, n: 6, k: 7 }, { transposeA: true, transposeB: true, bias: true, relu: true }),
+  conv2dKernel(conv),
+  conv2dKernel(conv, { bias: true, relu: true }),
+  conv2dBackwardDataKernel(conv),
+  conv2dBackwardWeightKernel(conv),
+  pointwiseKernel('exp', { out: [3, 4] }),
+  pointwiseKernel('add', { out: [3, 4], b: [4] }),
+  reduceKernel('sum', { outer: 2, reduce: 100, inner: 3 }),
+  reduceKernel('max', { outer: 2, reduce: 10, inner: 3 }, { perThread: true }),
+  softmaxKernel(4, 10),
+  softmaxKernel(4, 10, { log: true, backward: true }),
+  pool2dKernel('max', { x: [1, 2, 5, 5], kernel: 3, stride: 2, padding: 1 }),
+  pool2dBackwardKernel('max', { x: [1, 2, 5, 5], kernel: 3, stride: 2, padding: 1 }),
+  pool2dBackwardKernel('avg', { x: [1, 2, 5, 5], kernel: 2 }),
+  batchNormKernel({ n: 2, c: 3, hw: 4 }),
+  batchNormBackwardKernel({ n: 2, c: 3, hw: 4 }),
+];
+
+/** Fields of `struct Params { ... }` as [name, type] pairs. */
+function paramsStruct(code: string): [string, string][] {
+  const m = /struct Params\s*\{([^}]*)\}/.exec(code);
+  if (!m) return [];
+  return m[1]!.split('\n').map((f) => f.trim().replace(/,$/, '')).filter(Boolean).map((f) => {
+    const i = f.indexOf(':');
+    return [f.slice(0, i).trim(), f.slice(i + 1).trim()];
+  });
+}
+
+describe('kernel specs', () => {
+  for (const k of SOURCES) {
+    test(`${k.label}: WGSL matches the spec (uniform struct, bindings, no leftover template syntax)`, () => {
+      expect(paramsStruct(k.code)).toEqual(k.uniforms.map((u) => [u.name, wgslUniformType(u.type)]));
+      expect(k.code).not.toMatch(/\{\{|\/\/#(if|else|endif)/);
+      const declared = [...k.code.matchAll(/@group\(0\) @binding\((\d+)\) var<(uniform|storage, read|storage, read_write)>/g)].map((m) => [
+        Number(m[1]), m[2] === 'uniform' ? 'uniform' : m[2] === 'storage, read' ? 'read-only-storage' : 'storage',
+      ]);
+      expect(declared.sort()).toEqual(k.bindings.map((b) => [b.binding, b.kind]).sort());
+      expect(k.dispatch.every((d) => Number.isInteger(d) && d >= 1 && d <= 65535)).toBe(true);
+      expect(k.workgroupSize[0] * k.workgroupSize[1] * k.workgroupSize[2]).toBeLessThanOrEqual(256);
+      expect(packUniforms(k.uniforms).byteLength).toBe(uniformByteSize(k.uniforms));
+    });
+  }
+
+  test('every .wgsl file opens with a comment naming bindings, workgroup size and dispatch', () => {
+    for (const [name, text] of Object.entries(WGSL)) {
+      expect(text.startsWith(`// ${name}`), name).toBe(true);
+      if (name !== 'gemm_tiled') expect(text, name).toMatch(/Bindings/);
+      expect(text, name).toMatch(/Workgroup size/i);
+      expect(text, name).toMatch(/Dispatch/i);
+      expect(text, name).toMatch(/Template parameters/);
+    }
+  });
+
+  test('GEMM dispatch covers m x n with 64x64 tiles', () => {
+    expect(matmulKernel({ m: 37, n: 129, k: 3 }).dispatch).toEqual([3, 1, 1]);
+    expect(conv2dKernel({ x: [4, 3, 9, 9], weight: [8, 3, 3, 3], padding: 1 }).dispatch).toEqual([Math.ceil((4 * 81) / 64), 1, 1]);
+  });
+
+  test('uniform packing follows WGSL layout (array<vec4<u32>,2> aligned to 16)', () => {
+    const bytes = packUniforms([{ name: 'a', type: 'u32', value: 7 }, { name: 'f', type: 'f32', value: 0.5 }, { name: 's', type: 'vec4u_x2', value: [1, 2, 3] }]);
+    const u = new Uint32Array(bytes);
+    expect(bytes.byteLength).toBe(48);
+    expect(u[0]).toBe(7);
+    expect(new Float32Array(bytes)[1]).toBe(0.5);
+    expect(Array.from(u.slice(4, 12))).toEqual([1, 2, 3, 0, 0, 0, 0, 0]);
+  });
+
+  test('broadcast strides and shape errors', () => {
+    expect(broadcastStrides([3, 1], [4, 3, 5])).toEqual([0, 1, 0]);
+    expect(broadcastStrides([4, 1, 5], [4, 3, 5])).toEqual([5, 0, 1]);
+    expect(() => broadcastStrides([2], [3])).toThrow(KernelShapeError);
+    expect(() => conv2dKernel({ x: [1, 3, 4, 4], weight: [2, 4, 3, 3] })).toThrow(/channels/);
+    expect(dispatch1d(70000)).toEqual([35000, 2, 1]);
+  });
+});
