@@ -5,6 +5,7 @@
  */
 export * from './augment/random_resized_crop.js';
 export * from './augment/views.js';
+export * from './augment/color.js';
 export * from './optim/optimizer.js';
 export * from './optim/schedule.js';
 export * from './cohort/cohort_config.js';

@@ -3,6 +3,7 @@ import type { Module } from '@dogo/nn';
 import type { KlReduction } from '@dogo/core';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { CropOptions } from '../augment/random_resized_crop.js';
+import type { ColorOptions } from '../augment/color.js';
 import type { Normalization } from '../augment/views.js';
 
 export interface CohortMember {
@@ -31,6 +32,8 @@ export interface CohortConfig {
   /** Give every model the same two views (default false: each model its own two views). */
   sharedViews?: boolean;
   crop?: CropOptions;
+  /** Colour jitter and grayscale for 3-channel images (SimCLR's strengths by default). */
+  color?: ColorOptions;
   normalization: Normalization;
 }
 

@@ -16,13 +16,18 @@ export interface CohortStep {
   outputs: Record<string, Node>;
   /** State name -> its new value after the step. */
   updates: Record<string, Node>;
-  /** Names of the feeds: raw images, crop boxes per model and view, learning rate per model, step. */
-  feeds: { images: string; boxes: string[][]; lr: string[]; step: string };
+  /** Names of the feeds: raw images, crop boxes (and colour parameters for 3-channel images) per model and view, learning rate per model, step. */
+  feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step: string };
 }
 
 /** Names of the boxes feeds: boxesFeed(m, v) for model m's view v (shared views use model 0's). */
 export function boxesFeed(model: number, view: number): string {
   return `boxes.${model}.${view}`;
+}
+
+/** Names of the colour-parameter feeds, beside the boxes (3-channel images only). */
+export function colorFeed(model: number, view: number): string {
+  return `color.${model}.${view}`;
 }
 
 function roleOf(kind: string): ParamRole {
@@ -37,6 +42,7 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   const step = g.input('step', [1]);
   const k = cfg.members.length;
   const boxes: string[][] = [];
+  const colors: string[][] = [];
   const z: { a: Node; b: Node }[] = [];
   const contexts: ForwardContext[][] = [];
   const lrs: string[] = [];
@@ -44,8 +50,11 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   cfg.members.forEach((m, mi) => {
     const viewModel = cfg.sharedViews ? 0 : mi;
     const names = [boxesFeed(viewModel, 0), boxesFeed(viewModel, 1)];
+    const colorNames = c === 3 ? [colorFeed(viewModel, 0), colorFeed(viewModel, 1)] : [];
     boxes.push(names);
-    const views = names.map((b) => augmentedView(raw, g.inputs.get(b) ?? g.input(b, [n, 5]), cfg.normalization));
+    colors.push(colorNames);
+    const leaf = (name: string, cols: number) => g.inputs.get(name) ?? g.input(name, [n, cols]);
+    const views = names.map((b, v) => augmentedView(raw, leaf(b, 5), cfg.normalization, colorNames[v] ? leaf(colorNames[v]!, 6) : undefined));
     const enc = new ForwardContext(g, { training: true, prefix: `${m.name}.encoder.` });
     const head = new ForwardContext(g, { training: true, prefix: `${m.name}.head.` });
     const proj = g.scope(m.name, () => m.head.forward(head, m.encoder.forward(enc, ops.concat(views, 0))));
@@ -92,5 +101,5 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
     updates[p.name] = u.param;
     Object.assign(updates, u.state);
   });
-  return { graph: g, outputs, updates, feeds: { images: 'images', boxes, lr: lrs, step: 'step' } };
+  return { graph: g, outputs, updates, feeds: { images: 'images', boxes, color: colors, lr: lrs, step: 'step' } };
 }

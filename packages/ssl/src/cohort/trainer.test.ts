@@ -71,6 +71,20 @@ describe('cohort trainer', () => {
     expect([...shared.graph.inputs.keys()].filter((k) => k.startsWith('boxes')).length).toBe(2);
   });
 
+  it('adds colour jitter and grayscale views for 3-channel images', async () => {
+    const rgb = (name: string) => {
+      const encoder = resnetSmall({ stageChannels: [4], blocksPerStage: 1, inChannels: 3, stem: 'cifar' });
+      return { ...member(name, [4], 1), encoder, head: new ProjectionHead(encoder.featureDim, 8, 4) };
+    };
+    const cfg = { ...config([rgb('a'), rgb('b')]), imageShape: [3, 8, 8] as const, normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
+    const step = buildCohortStep(cfg);
+    expect(step.feeds.color).toEqual([['color.0.0', 'color.0.1'], ['color.1.0', 'color.1.1']]);
+    const t = await CohortTrainer.create(new ReferenceBackend(), cfg, { seed: 2, totalSteps: 1 });
+    const m = await t.trainStep(Uint8Array.from({ length: 8 * 3 * 64 }, (_, i) => (i * 37) % 256));
+    expect(Number.isFinite(m.losses['a']!.loss) && Number.isFinite(m.losses['b']!.loss)).toBe(true);
+    t.destroy();
+  });
+
   it('updates every parameter, its optimiser state and the batch-norm running statistics', () => {
     const step = buildCohortStep(config([member('a', [4, 4], 1)]));
     const states = [...step.graph.states.keys()];

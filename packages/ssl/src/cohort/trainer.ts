@@ -5,6 +5,7 @@
  */
 import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
+import { sampleColorParams } from '../augment/color.js';
 import { learningRate } from '../optim/schedule.js';
 import { buildCohortStep, type CohortStep } from './cohort_step.js';
 import type { CohortConfig } from './cohort_config.js';
@@ -80,6 +81,8 @@ export class CohortTrainer {
       if (drawn.has(name)) return;
       drawn.add(name);
       feeds[name] = sampleCropBoxes(this.augRng, config.batchSize, h, w, config.crop, this.boxBufs[mi]![vi]!);
+      const color = this.step.feeds.color[mi]![vi];
+      if (color) feeds[color] = sampleColorParams(this.augRng, config.batchSize, config.color);
     }));
     const lrs = config.members.map((m) =>
       learningRate({ base: m.optimizer.lr, totalSteps: this.options.totalSteps, warmupSteps: m.optimizer.warmupSteps ?? 0, kind: m.optimizer.schedule ?? 'cosine' }, this.stepIndex),
