@@ -29,3 +29,4 @@ export * from './composite/losses.js';
 export * from './composite/optim.js';
 export * from './random/index.js';
 export * from './conformance/index.js';
+export * from './testing/gradcheck.js';

@@ -6,9 +6,17 @@ import type { Node } from '../graph/node.js';
 import { getOp } from '../ops/registry.js';
 import type { AttrValue } from '../ops/op_def.js';
 
+// JSON writes Infinity, -Infinity and NaN all as null (and -0 as 0), which would merge fill(Infinity) with
+// fill(-Infinity); such numbers are keyed by their String() form instead.
+function numberKey(_key: string, x: unknown): unknown {
+  if (typeof x !== 'number') return x;
+  if (Object.is(x, -0)) return '-0';
+  return Number.isFinite(x) ? x : String(x);
+}
+
 function attrKey(v: AttrValue): string {
   if (v instanceof Float32Array || v instanceof Int32Array) return '';
-  return JSON.stringify(v) ?? 'undefined';
+  return JSON.stringify(v, numberKey) ?? 'undefined';
 }
 
 /** Maps every node (in topological order) to its canonical representative. */

@@ -80,6 +80,7 @@ class ReferenceExecutable implements Executable {
   }
 
   async readState(name: string): Promise<HostTensor> {
+    if (this.destroyed) throw new BackendError('reference: readState() after destroy()');
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
@@ -87,6 +88,7 @@ class ReferenceExecutable implements Executable {
   }
 
   async writeState(name: string, value: Feed): Promise<void> {
+    if (this.destroyed) throw new BackendError('reference: writeState() after destroy()');
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
