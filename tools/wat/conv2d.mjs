@@ -30,7 +30,7 @@ export function conv2dWat() {
   return [helpers(), im2col(), col2im(), forward(), backwardData(), backwardWeight()].join('\n');
 }
 
-// Vector copy / zero / accumulate of n floats.
+// $zero_f32(dst, unused, n): zero n floats (f32x4, then scalar).
 function helpers() {
   const vecLoop = (name, body4, body1) => `
 (func $${name} ${params(['dst', 'src', 'n'])} (local $end i32) (local $vend i32)
@@ -47,10 +47,7 @@ function helpers() {
     ${s('dst', add(g('dst'), i(4)))} ${s('src', add(g('src'), i(4)))}
     (br $sl))))`;
   return [
-    vecLoop('copy_f32', `(v128.store ${g('dst')} (v128.load ${g('src')}))`, `(f32.store ${g('dst')} (f32.load ${g('src')}))`),
     vecLoop('zero_f32', `(v128.store ${g('dst')} (v128.const i32x4 0 0 0 0))`, `(f32.store ${g('dst')} (f32.const 0))`),
-    vecLoop('acc_f32', `(v128.store ${g('dst')} (f32x4.add (v128.load ${g('dst')}) (v128.load ${g('src')})))`,
-      `(f32.store ${g('dst')} (f32.add (f32.load ${g('dst')}) (f32.load ${g('src')})))`),
   ].join('\n');
 }
 

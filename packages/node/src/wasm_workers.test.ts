@@ -80,6 +80,17 @@ describe('wasm runtime on worker_threads', () => {
     expect(Array.from(two.read(d, m * m))).toEqual(Array.from(want));
   });
 
+  it('runs a launch posted right after start-up (no lost first wake-up)', async () => {
+    for (let rep = 0; rep < 8; rep++) {
+      const rt = await createNodeWasmRuntime({ threads: 2, warmUp: false, stallTimeoutMs: 5000 });
+      const m = 192, a = rt.upload(rand(m * m, rep)), c = rt.allocF32(m * m);
+      const list = rt.record(() => rt.gemm({ m, n: m, k: m, a, b: a, c }));
+      expect(list[0].calls.length).toBe(2);
+      rt.replay(list);
+      rt.dispose();
+    }
+  });
+
   it('falls back to one thread without a worker host and says so once', async () => {
     const notes: string[] = [];
     const rt = await WasmRuntime.create({ threads: 2, log: (s) => notes.push(s), warmUp: false });

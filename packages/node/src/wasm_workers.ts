@@ -18,11 +18,13 @@ export function nodeWorkerHost(): WorkerHost {
     spawn(source, data, onMessage) {
       const code = `const { parentPort, workerData } = require('node:worker_threads');\n(${source})(workerData, (m) => parentPort.postMessage(m));`;
       const worker = new Worker(code, { eval: true, workerData: data });
+      let stopping = false;
       worker.on('message', onMessage);
       worker.on('error', (e) => onMessage({ type: 'error', message: String((e as Error)?.stack ?? e) }));
+      worker.on('exit', (code) => { if (!stopping) onMessage({ type: 'error', message: `worker exited with code ${code}` }); });
       // keep the process alive until the worker reports (ready or error), then let it exit freely
       worker.once('message', () => worker.unref());
-      return { terminate: () => worker.terminate() };
+      return { terminate: () => { stopping = true; return worker.terminate(); } };
     },
   };
 }

@@ -57,11 +57,13 @@ export const WORKER_SOURCE = `(data, post) => {
   const f64 = new Float64Array(memory.buffer, ctl, 8 + 32 * (tid + 1));
   const slot = 16 + 64 * tid;
   const argBase = 8 + 32 * tid + 1;
-  post({ type: 'ready', tid });
+  // read the generation before reporting ready: a launch posted right after 'ready' must look new
   let gen = Atomics.load(i32, ${GEN});
+  post({ type: 'ready', tid });
   for (;;) {
     for (let k = 0; k < spin && Atomics.load(i32, ${GEN}) === gen; k++);
-    Atomics.wait(i32, ${GEN}, gen);
+    // timed: a lost wake-up costs at most 100 ms instead of a hang
+    Atomics.wait(i32, ${GEN}, gen, 100);
     const now = Atomics.load(i32, ${GEN});
     if (now === gen) continue;
     gen = now;
@@ -91,6 +93,7 @@ export class ThreadPool {
   private readonly workers: WorkerHandle[] = [];
   private errors: string[] = [];
   private busy = false;
+  private stallTimeoutMs = 120_000;
 
   private constructor(
     readonly size: number,
@@ -109,23 +112,35 @@ export class ThreadPool {
    */
   static async start(opts: {
     host: WorkerHost; size: number; module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: number;
-    fns: ((...a: number[]) => unknown)[]; blocking: boolean; spin?: number;
+    fns: ((...a: number[]) => unknown)[]; blocking: boolean; spin?: number; startTimeoutMs?: number; stallTimeoutMs?: number;
   }): Promise<ThreadPool> {
     const pool = new ThreadPool(opts.size, opts.memory, opts.ctl, opts.fns, opts.blocking);
+    pool.stallTimeoutMs = opts.stallTimeoutMs ?? 120_000;
     pool.i32.fill(0);
+    const startOne = (tid: number, attempt: number): Promise<void> => new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const handle = opts.host.spawn(WORKER_SOURCE,
+        { module: opts.module, memory: opts.memory, ctl: opts.ctl, tid, spin: opts.spin ?? 20000 },
+        (msg) => {
+          const m = msg as { type: string; message?: string };
+          if (m.type === 'ready') { settled = true; clearTimeout(timer); resolve(); }
+          else if (m.type === 'error') {
+            pool.errors.push(`thread ${tid}: ${m.message}`);
+            if (!settled) { settled = true; clearTimeout(timer); reject(new WorkerKernelError(`wasm worker ${tid} failed to start: ${m.message}`)); }
+          }
+        });
+      pool.workers[tid - 1] = handle;
+      // a worker that never reports is stopped and started again once
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        handle.terminate();
+        if (attempt === 0) startOne(tid, 1).then(resolve, reject);
+        else reject(new WorkerKernelError(`wasm worker ${tid} did not start within ${opts.startTimeoutMs ?? 15000} ms (twice)`));
+      }, opts.startTimeoutMs ?? 15000);
+    });
     const ready: Promise<void>[] = [];
-    for (let tid = 1; tid < opts.size; tid++) {
-      ready.push(new Promise<void>((resolve, reject) => {
-        const handle = opts.host.spawn(WORKER_SOURCE,
-          { module: opts.module, memory: opts.memory, ctl: opts.ctl, tid, spin: opts.spin ?? 20000 },
-          (msg) => {
-            const m = msg as { type: string; message?: string };
-            if (m.type === 'ready') resolve();
-            else if (m.type === 'error') { pool.errors.push(`thread ${tid}: ${m.message}`); reject(new WorkerKernelError(m.message)); }
-          });
-        pool.workers.push(handle);
-      }));
-    }
+    for (let tid = 1; tid < opts.size; tid++) ready.push(startOne(tid, 0));
     try { await Promise.all(ready); } catch (e) { pool.terminate(); throw e; }
     return pool;
   }
@@ -133,31 +148,49 @@ export class ThreadPool {
   /** Runs calls[t] = [exportIndex, ...args] on thread t (0 = this thread) and waits for all of them. */
   run(calls: number[][]): void {
     this.post(calls);
-    this.fns[calls[0][0]](...calls[0].slice(1));
+    // the workers are running: wait for them even when this thread's share fails
+    const own = this.runOwn(calls[0]);
     const want = this.size - 1;
     for (let k = 0; k < 200000 && Atomics.load(this.i32, DONE) < want; k++);
+    let last = -1, since = performance.now();
     for (;;) {
       const done = Atomics.load(this.i32, DONE);
       if (done >= want) break;
+      if (done !== last) { last = done; since = performance.now(); }
+      else if (performance.now() - since > this.stallTimeoutMs) {
+        this.busy = false;
+        throw new WorkerKernelError(`wasm workers made no progress for ${this.stallTimeoutMs} ms (${done} of ${want} done); a worker has died or is stuck: dispose the runtime and create a new one`);
+      }
       if (this.blocking) Atomics.wait(this.i32, DONE, done, 50);
     }
     this.finish();
+    if (own) throw own.error;
+  }
+
+  private runOwn(call: number[]): { error: unknown } | null {
+    try { this.fns[call[0]](...call.slice(1)); return null; } catch (error) { return { error }; }
   }
 
   /** As run(), but waits without blocking this thread (for a browser main thread). */
   async runAsync(calls: number[][]): Promise<void> {
     this.post(calls);
-    try { this.fns[calls[0][0]](...calls[0].slice(1)); } catch (e) { await this.drain(); this.busy = false; throw e; }
-    await this.drain();
+    const own = this.runOwn(calls[0]);
+    try { await this.drain(); } catch (e) { this.busy = false; throw e; }
     this.finish();
+    if (own) throw own.error;
   }
 
   private async drain(): Promise<void> {
     const want = this.size - 1;
     const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
+    let last = -1, since = performance.now();
     for (;;) {
       const done = Atomics.load(this.i32, DONE);
       if (done >= want) return;
+      if (done !== last) { last = done; since = performance.now(); }
+      else if (performance.now() - since > this.stallTimeoutMs) {
+        throw new WorkerKernelError(`wasm workers made no progress for ${this.stallTimeoutMs} ms; dispose the runtime and create a new one`);
+      }
       if (waitAsync) {
         const r = waitAsync(this.i32, DONE, done, 100);
         if (r.async) await r.value;

@@ -35,6 +35,8 @@ export interface WasmRuntimeOptions {
   initialBytes?: number;
   /** Run every kernel a few times on tiny inputs at start so the optimising tier compiles them (default true). */
   warmUp?: boolean;
+  /** A threaded launch that makes no progress for this long throws WorkerKernelError (default 120 s). */
+  stallTimeoutMs?: number;
 }
 
 const CTL_OFFSET = 64;
@@ -101,6 +103,7 @@ export class WasmRuntime {
     if (threads > 1) {
       rt.pool = await ThreadPool.start({
         host: options.workerHost!, size: threads, module, memory, ctl: CTL_OFFSET, fns: rt.fns, blocking: canBlock(),
+        stallTimeoutMs: options.stallTimeoutMs,
       });
     }
     log(`wasm: ${variant} kernels, ${threads} thread${threads > 1 ? 's' : ''}`);
