@@ -17,14 +17,16 @@ if (!haveVectors) {
   if (process.env.CI === 'true') throw new Error(`conformance vectors not found at ${vectorsDir}; CI must provide ../shared/vectors`);
   console.warn(`SKIPPED conformance suite: ${vectorsDir} not found`);
 }
-const folders = haveVectors ? readdirSync(vectorsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+const subfolders = (dir: string) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(dir, d.name)) : []);
+/** The shared PyTorch vectors, and the project's own (made by tools/vectors/, same format). */
+const folders = [...(haveVectors ? subfolders(vectorsDir) : []), ...subfolders(path.join(repoRoot, 'vectors'))];
 
 describe.skipIf(!haveVectors)('conformance vectors', () => {
   for (const name of Object.keys(BACKENDS)) {
     for (const folder of folders) {
-      it(`${name} passes every case of ${folder}`, async () => {
+      it(`${name} passes every case of ${path.relative(path.dirname(repoRoot), folder)}`, async () => {
         const lines: string[] = [];
-        const summary = await runConformance(await createBackend(name), path.join(vectorsDir, folder), (l) => lines.push(l));
+        const summary = await runConformance(await createBackend(name), folder, (l) => lines.push(l));
         expect(lines.join('\n')).toMatch(/\d+ passed, 0 failed$/);
         expect(summary.failed).toBe(0);
         expect(summary.passed).toBeGreaterThan(0);
