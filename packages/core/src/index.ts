@@ -26,6 +26,7 @@ export { checkFeed, checkFeedNames } from './backend/feeds.js';
 export { ReferenceBackend } from './reference/reference_backend.js';
 export * from './composite/nn.js';
 export * from './composite/losses.js';
+export * from './composite/simsiam.js';
 export * from './composite/optim.js';
 export * from './random/index.js';
 export * from './conformance/index.js';

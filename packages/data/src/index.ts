@@ -17,3 +17,7 @@ export { toChannels, resizeHwc, writeChw } from './image_ops.js';
 export type { HwcImage, ResizeMode } from './image_ops.js';
 export { BatchLoader } from './batch_loader.js';
 export type { Batch, BatchLoaderOptions, BatchLoaderState } from './batch_loader.js';
+export { SHIFT_NAMES, SHIFT_SEVERITIES, MAX_SEVERITY, applyShift, gaussianNoise, gaussianBlur, contrast, elasticDistortion, elasticField } from './shifts/corruptions.js';
+export type { ShiftName, ElasticParams } from './shifts/corruptions.js';
+export { shiftedTestSets } from './shifts/shifted_test_sets.js';
+export type { ShiftedTestSetsOptions } from './shifts/shifted_test_sets.js';

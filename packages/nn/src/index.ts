@@ -16,6 +16,7 @@ export { Sequential } from './layers/sequential.js';
 export { BasicBlock, Bottleneck, type BlockType } from './resnet/blocks.js';
 export { ResNet, resnet18, resnet34, resnet50, resnetSmall, BASE_STAGE_CHANNELS, type ResNetOptions, type ResNetSmallOptions } from './resnet/resnet.js';
 export { ProjectionHead, LinearClassifier } from './heads/heads.js';
+export { SimSiamProjector, SimSiamPredictor, NonAffineBatchNorm1d, simsiamHeads, simsiamHeadDims, SIMSIAM_DIM, SIMSIAM_PRED_DIM, type SimSiamHeadOptions } from './heads/simsiam.js';
 export { stateDictToSafetensors, loadStateDict, StateDictError, type SaveStateDictOptions, type LoadStateDictOptions } from './state_dict/state_dict.js';
 export { countParameters, forwardFlops, nodeMacs } from './analytics/analytics.js';
 export { modelSizes, formatModelSizeTable, type ModelSizeRow } from './model_sizes.js';

@@ -14,4 +14,6 @@ export * from './cohort/trainer.js';
 export * from './eval/features.js';
 export * from './eval/knn.js';
 export * from './eval/linear_probe.js';
+export * from './eval/noisy_labels.js';
+export * from './eval/robustness.js';
 export * from './checkpoint/checkpoint.js';

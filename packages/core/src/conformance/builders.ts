@@ -7,6 +7,7 @@ import type { Node } from '../graph/node.js';
 import { batchNorm, crossEntropy, globalAvgPool, l2Normalize, linear, logSoftmax, softmax } from '../composite/nn.js';
 import { dogoKl, ntXent, type KlReduction } from '../composite/losses.js';
 import { adam, lars, sgdMomentum } from '../composite/optim.js';
+import { simsiamLoss } from '../composite/simsiam.js';
 
 export type CaseInputs = Record<string, Node>;
 export type CaseBuilder = (x: CaseInputs, attrs: Record<string, unknown>) => Record<string, Node>;
@@ -41,6 +42,7 @@ export const CASE_BUILDERS: Record<string, CaseBuilder> = {
   cross_entropy: (x) => ({ loss: crossEntropy(x['logits']!, x['labels']!) }),
   nt_xent: (x, a) => ({ loss: ntXent(x['za']!, x['zb']!, num(a, 'temperature', 0.5)) }),
   dogo_kl: (x, a) => ({ loss: dogoKl(x['za']!, x['zb']!, x['pa']!, x['pb']!, num(a, 'temperature', 0.1), (a['reduction'] as KlReduction) ?? 'mean') }),
+  simsiam: (x, a) => ({ loss: simsiamLoss(x['p1']!, x['p2']!, x['z1']!, x['z2']!, num(a, 'eps', 1e-8)) }),
   sgd_momentum: (x, a) => {
     const r = sgdMomentum(x['param']!, x['grad']!, x['momentum_buffer']!, { lr: num(a, 'lr'), momentum: num(a, 'momentum'), weightDecay: num(a, 'weight_decay', 0), nesterov: Boolean(a['nesterov']) });
     return { param: r.param, momentum_buffer: r.buf };
