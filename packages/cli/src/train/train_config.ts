@@ -21,7 +21,9 @@ export interface ModelConfig {
   /** Weight of the distillation term. */
   lambda: number;
   optimizer: OptimizerConfig;
-  /** Projection head sizes (default 512 hidden, 128 out). */
+  /** 'simclr' (default) or 'simsiam' (projector + predictor, negative cosine loss). */
+  objective?: 'simclr' | 'simsiam';
+  /** Projection head sizes (default 512 hidden, 128 out; SimSiam: 2048 scaled by width, predictor 512). */
   headHidden?: number;
   headOut?: number;
 }
@@ -94,6 +96,17 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
     linearEpochs: 100,
     checkpointEvery: 500,
   },
+  /** The released code's configuration: a SimCLR ResNet-18 beside a SimSiam ResNet-18, lambda 100 and 1, Adam 3e-4. */
+  released: {
+    epochs: 200,
+    batchSize: 256,
+    models: [
+      { name: 'simclr', arch: 'resnet18', stem: 'cifar', lambda: 100, optimizer: adam() },
+      { name: 'simsiam', arch: 'resnet18', stem: 'cifar', objective: 'simsiam', lambda: 1, optimizer: adam() },
+    ],
+    linearEpochs: 100,
+    checkpointEvery: 500,
+  },
   /** The DoGo step benchmark's reference pair (32/64/128 and 64/128/256, two blocks per stage). */
   reference: {
     batchSize: 256,
@@ -105,7 +118,7 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
 };
 
 const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads']));
-const MODEL_KEYS = new Set(['name', 'arch', 'stages', 'blocks', 'width', 'stem', 'lambda', 'optimizer', 'headHidden', 'headOut']);
+const MODEL_KEYS = new Set(['name', 'arch', 'stages', 'blocks', 'width', 'stem', 'lambda', 'optimizer', 'headHidden', 'headOut', 'objective']);
 const OPT_KEYS = new Set(['kind', 'lr', 'weightDecay', 'momentum', 'beta1', 'beta2', 'eps', 'eta', 'warmupSteps', 'schedule']);
 
 function checkKeys(obj: Record<string, unknown>, allowed: Set<string>, where: string): void {
@@ -138,6 +151,7 @@ export function validateConfig(c: TrainConfig, where = 'config'): TrainConfig {
     if (typeof m.name !== 'string' || !/^[A-Za-z][\w-]*$/.test(m.name) || names.has(m.name)) throw new ConfigError(`${w}: "name" must be a unique identifier, got ${JSON.stringify(m.name)}`);
     names.add(m.name);
     if (!['resnet-small', 'resnet18', 'resnet34', 'resnet50'].includes(m.arch)) throw new ConfigError(`${w}: unknown arch "${m.arch}"; choose resnet-small, resnet18, resnet34 or resnet50`);
+    if (m.objective !== undefined && m.objective !== 'simclr' && m.objective !== 'simsiam') throw new ConfigError(`${w}: "objective" must be simclr or simsiam, got ${JSON.stringify(m.objective)}`);
     if (typeof m.lambda !== 'number' || m.lambda < 0) throw new ConfigError(`${w}: "lambda" must be a non-negative number`);
     if (!m.optimizer || typeof m.optimizer !== 'object') throw new ConfigError(`${w}: "optimizer" is required`);
     checkKeys(m.optimizer as unknown as Record<string, unknown>, OPT_KEYS, `${w}.optimizer`);

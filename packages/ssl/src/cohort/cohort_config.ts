@@ -11,8 +11,12 @@ export interface CohortMember {
   name: string;
   /** Maps an image batch [N,C,H,W] to features [N, featureDim]. */
   encoder: Module;
-  /** Maps features to projections [N, D] (the projection head). */
+  /** Maps features to projections [N, D] (SimCLR's projection head, or SimSiam's projector). */
   head: Module;
+  /** 'simclr' (default: NT-Xent on the projections) or 'simsiam' (negative cosine with a predictor). */
+  objective?: 'simclr' | 'simsiam';
+  /** SimSiam's predictor on the projections (required for objective 'simsiam'). */
+  predictor?: Module;
   optimizer: OptimizerConfig;
   /** Weight of this model's distillation term (DoGo: 100 for the model being helped, 1 for the peer). */
   lambda: number;

@@ -3,8 +3,13 @@
  * the distillation terms between every pair (the peer's side behind stop_gradient), gradients, and every
  * optimiser update, with batch-norm running statistics, as state updates. Both views of a model go through
  * its encoder as one batch of 2N (batch-norm statistics are taken over both views).
+ *
+ * Mixed cohorts: a SimSiam member's self-supervised loss is the negative cosine between its predictor outputs
+ * and the other view's (stopped) projections. Distillation compares each model's last head outputs (SimCLR:
+ * projections; SimSiam: predictor outputs), except between two SimSiam models, where each model's predictor
+ * outputs are distilled toward the peer's projector outputs, both ways.
  */
-import { Graph, dogoKl, grad, ntXent, ops, type Node } from '@dogo/core';
+import { Graph, dogoKl, grad, ntXent, ops, simsiamLoss, type Node } from '@dogo/core';
 import { ForwardContext } from '@dogo/nn';
 import { augmentedView } from '../augment/views.js';
 import { buildUpdate, type ParamRole } from '../optim/optimizer.js';
@@ -44,6 +49,8 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   const boxes: string[][] = [];
   const colors: string[][] = [];
   const z: { a: Node; b: Node }[] = [];
+  /** SimSiam members' predictor outputs per view. */
+  const p: ({ a: Node; b: Node } | undefined)[] = [];
   const contexts: ForwardContext[][] = [];
   const lrs: string[] = [];
 
@@ -58,19 +65,36 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
     const enc = new ForwardContext(g, { training: true, prefix: `${m.name}.encoder.` });
     const head = new ForwardContext(g, { training: true, prefix: `${m.name}.head.` });
     const proj = g.scope(m.name, () => m.head.forward(head, m.encoder.forward(enc, ops.concat(views, 0))));
-    const d = proj.shape[1]!;
-    z.push({ a: ops.slice(proj, [0, 0], [n, d]), b: ops.slice(proj, [n, 0], [n, d]) });
-    contexts.push([enc, head]);
+    const halves = (x: Node) => ({ a: ops.slice(x, [0, 0], [n, x.shape[1]!]), b: ops.slice(x, [n, 0], [n, x.shape[1]!]) });
+    z.push(halves(proj));
+    const ctxs = [enc, head];
+    if ((m.objective ?? 'simclr') === 'simsiam') {
+      if (!m.predictor) throw new RangeError(`cohort: SimSiam member "${m.name}" needs a predictor`);
+      const pred = new ForwardContext(g, { training: true, prefix: `${m.name}.predictor.` });
+      p.push(halves(g.scope(m.name, () => m.predictor!.forward(pred, proj))));
+      ctxs.push(pred);
+    } else p.push(undefined);
+    contexts.push(ctxs);
     lrs.push(`lr.${mi}`);
   });
 
   const outputs: Record<string, Node> = {};
   let total: Node | undefined;
+  /** Model k's outputs for distillation against peer j: last head outputs, or SimSiam-to-SimSiam as above. */
+  const kdOutputs = (k: number, j: number): [{ a: Node; b: Node }, { a: Node; b: Node }] => {
+    const last = (i: number) => p[i] ?? z[i]!;
+    return p[k] && p[j] ? [p[k]!, z[j]!] : [last(k), last(j)];
+  };
   cfg.members.forEach((m, mi) => {
-    const ssl = ntXent(z[mi]!.a, z[mi]!.b, cfg.temperature ?? DEFAULT_TEMPERATURE);
+    const own = p[mi];
+    const ssl = own ? simsiamLoss(own.a, own.b, z[mi]!.a, z[mi]!.b) : ntXent(z[mi]!.a, z[mi]!.b, cfg.temperature ?? DEFAULT_TEMPERATURE);
     let loss = ssl;
     if (k > 1) {
-      const terms = cfg.members.flatMap((_, pj) => (pj === mi ? [] : [dogoKl(z[mi]!.a, z[mi]!.b, z[pj]!.a, z[pj]!.b, cfg.kdTemperature ?? DEFAULT_KD_TEMPERATURE, cfg.reduction ?? 'mean')]));
+      const terms = cfg.members.flatMap((_, pj) => {
+        if (pj === mi) return [];
+        const [self, peer] = kdOutputs(mi, pj);
+        return [dogoKl(self.a, self.b, peer.a, peer.b, cfg.kdTemperature ?? DEFAULT_KD_TEMPERATURE, cfg.reduction ?? 'mean')];
+      });
       const kd = ops.mul(terms.reduce((p, q) => ops.add(p, q)), 1 / terms.length);
       outputs[`${m.name}/kd`] = kd;
       loss = ops.add(ssl, ops.mul(kd, m.lambda));
@@ -84,7 +108,8 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
 
   const params: { name: string; role: ParamRole; member: number }[] = [];
   cfg.members.forEach((m, mi) => {
-    for (const [mod, ctx] of [[m.encoder, contexts[mi]![0]!], [m.head, contexts[mi]![1]!]] as const) {
+    const modules = [m.encoder, m.head, ...(m.predictor && m.objective === 'simsiam' ? [m.predictor] : [])];
+    for (const [mod, ctx] of modules.map((mod, i) => [mod, contexts[mi]![i]!] as const)) {
       for (const [local, spec] of mod.namedParameters()) {
         if (spec.trainable) params.push({ name: ctx.prefix + local, role: roleOf(spec.kind), member: mi });
       }

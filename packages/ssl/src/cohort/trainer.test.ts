@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend, Rng } from '@dogo/core';
-import { ProjectionHead, resnetSmall } from '@dogo/nn';
+import { ProjectionHead, resnetSmall, simsiamHeads } from '@dogo/nn';
+import { eliminateDeadNodes } from '@dogo/core';
 import { CohortTrainer } from './trainer.js';
 import { buildCohortStep } from './cohort_step.js';
 import type { CohortConfig, CohortMember } from './cohort_config.js';
@@ -82,6 +83,32 @@ describe('cohort trainer', () => {
     const t = await CohortTrainer.create(new ReferenceBackend(), cfg, { seed: 2, totalSteps: 1 });
     const m = await t.trainStep(Uint8Array.from({ length: 8 * 3 * 64 }, (_, i) => (i * 37) % 256));
     expect(Number.isFinite(m.losses['a']!.loss) && Number.isFinite(m.losses['b']!.loss)).toBe(true);
+    t.destroy();
+  });
+
+  it('trains mixed SimCLR and SimSiam cohorts, distilling SimSiam predictor outputs toward the peer projector', async () => {
+    const simsiam = (name: string): CohortMember => {
+      const encoder = resnetSmall({ stageChannels: [4, 8], blocksPerStage: 1, inChannels: 1, stem: 'cifar' });
+      const { projector, predictor } = simsiamHeads(encoder.featureDim, { hiddenDim: 16, outDim: 16, predDim: 8 });
+      return { ...member(name, [4, 8], 1), encoder, head: projector, predictor, objective: 'simsiam' };
+    };
+    const pair = buildCohortStep(config([simsiam('a'), simsiam('b')]));
+    const deps = (fetch: string, step = pair) => new Set(eliminateDeadNodes([step.outputs[fetch]!]).filter((x) => x.op === 'state').map((x) => x.attrs['name'] as string));
+    const kdA = deps('a/kd');
+    expect(kdA.has('a.predictor.0.weight')).toBe(true);
+    expect(kdA.has('b.head.0.weight')).toBe(true);
+    expect(kdA.has('b.predictor.0.weight')).toBe(false);
+    const mixed = buildCohortStep(config([member('c', [4, 8], 100), simsiam('s')]));
+    expect(deps('c/kd', mixed).has('s.predictor.0.weight')).toBe(true);
+    expect(deps('s/kd', mixed).has('s.predictor.0.weight')).toBe(true);
+    const t = await CohortTrainer.create(new ReferenceBackend(), config([member('c', [4, 8], 100), simsiam('s')]), { seed: 3, totalSteps: 2 });
+    for (let i = 0; i < 2; i++) {
+      const m = await t.trainStep(images());
+      expect(m.losses['s']!.ssl).toBeGreaterThanOrEqual(-1);
+      expect(m.losses['s']!.ssl).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(m.losses['c']!.loss) && Number.isFinite(m.losses['s']!.kd!)).toBe(true);
+    }
+    expect(mixed.updates['s.predictor.0.weight']).toBeDefined();
     t.destroy();
   });
 

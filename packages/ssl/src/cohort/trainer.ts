@@ -3,6 +3,7 @@
  * runs steps on raw batches: it draws the augmentation boxes, feeds the scheduled learning rates, and
  * returns every model's loss with its NT-Xent and distillation parts. Same seed and backend, same losses.
  */
+import type { Module } from '@dogo/nn';
 import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
@@ -58,7 +59,9 @@ export class CohortTrainer {
     const root = new Rng(options.seed).fork('init');
     const initialState: Record<string, Float32Array> = {};
     for (const m of config.members) {
-      for (const [part, mod] of [['encoder', m.encoder], ['head', m.head]] as const) {
+      const parts: [string, Module][] = [['encoder', m.encoder], ['head', m.head]];
+      if (m.objective === 'simsiam' && m.predictor) parts.push(['predictor', m.predictor]);
+      for (const [part, mod] of parts) {
         const init = mod.initialState(root.fork(m.name).fork(part));
         for (const [k, v] of Object.entries(init)) initialState[`${m.name}.${part}.${k}`] = v;
       }
