@@ -39,6 +39,16 @@ function int(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+/** A JSON configuration file, parsed; its keys are checked when merged. */
+export function readConfigFile(file: string): Partial<TrainConfig> {
+  if (!existsSync(file)) throw new ConfigError(`config file ${file} not found`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
 export function parseTrainArgs(args: string[]): { config: TrainConfig; resume: boolean } {
   const { values } = parseArgs({
     args,
@@ -56,12 +66,7 @@ export function parseTrainArgs(args: string[]): { config: TrainConfig; resume: b
   if (!preset) throw new ConfigError(`unknown preset "${presetName}"; choose ${Object.keys(PRESETS).join(', ')}`);
   let file: Partial<TrainConfig> = {};
   if (values.config) {
-    if (!existsSync(values.config)) throw new ConfigError(`config file ${values.config} not found`);
-    try {
-      file = JSON.parse(readFileSync(values.config, 'utf8')) as Partial<TrainConfig>;
-    } catch (e) {
-      throw new ConfigError(`config file ${values.config} is not valid JSON: ${(e as Error).message}`);
-    }
+    file = readConfigFile(values.config);
     validateConfig(mergeConfig(preset, file), `config file ${values.config}`);
   }
   const flags: Partial<TrainConfig> = {

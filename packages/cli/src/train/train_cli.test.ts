@@ -10,38 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEmbeddedFashionMnist } from '@dogo/data/node';
+import { writeTinyDataset } from './test_tiny_dataset.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const main = path.join(root, 'packages/cli/dist/main.js');
-const SIZE = 12;
 let dataDir = '';
 let work = '';
-
-function idx(magic: number, dims: number[], body: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head.writeUInt32BE(magic, 0);
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, body]);
-}
-
-/** perClass images of each class, shrunk to SIZE x SIZE (nearest), as uncompressed IDX files. */
-async function writeTinyDataset(dir: string): Promise<void> {
-  const { train, test } = await loadEmbeddedFashionMnist();
-  for (const [split, d, perClass] of [['train', train, 8], ['t10k', test, 4]] as const) {
-    const picked: number[] = [];
-    const counts = new Array(10).fill(0);
-    for (let i = 0; i < d.count && picked.length < perClass * 10; i++) if (counts[d.labels[i]!]++ < perClass) picked.push(i);
-    const img = new Uint8Array(picked.length * SIZE * SIZE);
-    picked.forEach((src, k) => {
-      for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-        img[(k * SIZE + y) * SIZE + x] = d.images[src * 784 + Math.floor((y * 28) / SIZE) * 28 + Math.floor((x * 28) / SIZE)]!;
-      }
-    });
-    writeFileSync(path.join(dir, `${split}-images-idx3-ubyte`), idx(0x803, [picked.length, SIZE, SIZE], img));
-    writeFileSync(path.join(dir, `${split}-labels-idx1-ubyte`), idx(0x801, [picked.length], Uint8Array.from(picked.map((i) => d.labels[i]!))));
-  }
-}
 
 function writeConfig(name: string, extra: Record<string, unknown> = {}): string {
   const adam = { kind: 'adam', lr: 3e-3, weightDecay: 1e-6, schedule: 'constant' };

@@ -43,6 +43,8 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Set by the caller's SIGINT handler; the run checkpoints and stops after the current step. */
   stopRequested: () => boolean;
+  /** Run the final kNN/linear/few-label evaluation (default true; `dogo study` evaluates on its own). */
+  finalEval?: boolean;
 }
 
 type MetricRecord =
@@ -177,6 +179,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     result.seconds = (performance.now() - t0) / 1000;
     result.imagesPerSecond = imagesSeen / Math.max(result.seconds, 1e-9);
     await checkpoint();
+    if (o.finalEval === false) return result;
     result.final = await evaluate(o, trainer, true);
     const epochs = Math.round((totalSteps / loader.batchesPerEpoch) * 100) / 100;
     result.knnCurve.push({ epoch: epochs, step: trainer.stepIndex, acc: Object.fromEntries(Object.entries(result.final).map(([k, v]) => [k, v.knn])) });
