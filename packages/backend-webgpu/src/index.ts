@@ -1,8 +1,9 @@
 /**
- * @dogo/backend-webgpu: runs WGSL kernels from @dogo/shaders-tensor on any GPUDevice. For now the
- * kernel-runner layer (pipelines cached by WGSL text, one submit per step, async readback, resource
- * counts) and the device description and errors both platform adapters share; compiling a core Plan
- * into a fixed list of dispatches comes next.
+ * @dogo/backend-webgpu: the WebGPU backend. WebGpuBackend compiles a core Plan into buffers, pipelines
+ * and bind groups made once, and replays them with one submit per step on any GPUDevice. Below it: the
+ * kernel-runner layer (pipelines cached by WGSL text, prepared dispatches, async readback, resource
+ * counts) and the device description and errors both platform adapters share.
  */
 export * from './device.js';
 export * from './kernel_runner.js';
+export * from './backend/index.js';

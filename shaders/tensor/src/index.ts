@@ -17,3 +17,8 @@ export * from './softmax.js';
 export * from './pool2d.js';
 export * from './pool2d_backward.js';
 export * from './batch_norm.js';
+export * from './layout.js';
+export * from './fused_pointwise.js';
+export * from './one_hot.js';
+export * from './cast.js';
+export * from './resized_crop.js';

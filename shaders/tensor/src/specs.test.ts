@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import {
   type KernelSource, WGSL, batchNormBackwardKernel, batchNormKernel, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel,
   dispatch1d, matmulKernel, packUniforms, pointwiseKernel, pool2dBackwardKernel, pool2dKernel, reduceKernel, softmaxKernel, uniformByteSize,
-  wgslUniformType, broadcastStrides, KernelShapeError,
+  wgslUniformType, broadcastStrides, KernelShapeError, layoutKernel, transposeCopy, padCopy, concatCopies, sliceCopy, oneHotKernel, castKernel,
+  resizedCropKernel, fusedPointwiseKernel, type FusedTerm,
 } from './index.js';
 
 const conv = { x: [2, 3, 9, 9], weight: [4, 3, 3, 3], stride: 2, padding: 1 } as const;
@@ -24,7 +25,20 @@ const SOURCES: KernelSource[] = [
   pool2dBackwardKernel('avg', { x: [1, 2, 5, 5], kernel: 2 }),
   batchNormKernel({ n: 2, c: 3, hw: 4 }),
   batchNormBackwardKernel({ n: 2, c: 3, hw: 4 }),
+  layoutKernel(transposeCopy([2, 3, 4], [2, 0, 1])),
+  layoutKernel(padCopy([2, 3], [1, 0], [0, 2])),
+  oneHotKernel(4, 3),
+  castKernel(5, 'f32', 'i32'),
+  castKernel(5, 'i32', 'f32'),
+  resizedCropKernel([2, 3, 8, 8], [4, 4]),
 ];
+
+// (x * s0 + bias) then relu then + residual: x and residual full shape, bias broadcast per channel.
+const BN_RELU_ADD: FusedTerm[] = [
+  { input: 0 }, { scalar: 0 }, { op: 'mul', args: [0, 1] }, { input: 1 }, { op: 'add', args: [2, 3] }, { op: 'relu', args: [4] }, { input: 2 }, { op: 'add', args: [5, 6] },
+];
+SOURCES.push(fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [2, 3, 4, 4]], scalars: [0.5] }));
+SOURCES.push(fusedPointwiseKernel([{ input: 0 }, { op: 'exp', args: [0] }], { out: [7], inputs: [[7]], scalars: [] }));
 
 /** Fields of `struct Params { ... }` as [name, type] pairs. */
 function paramsStruct(code: string): [string, string][] {
@@ -81,5 +95,27 @@ describe('kernel specs', () => {
     expect(() => broadcastStrides([2], [3])).toThrow(KernelShapeError);
     expect(() => conv2dKernel({ x: [1, 3, 4, 4], weight: [2, 4, 3, 3] })).toThrow(/channels/);
     expect(dispatch1d(70000)).toEqual([35000, 2, 1]);
+  });
+
+  test('layout copies: transpose, slice, pad and concat shape arithmetic', () => {
+    expect(transposeCopy([2, 3, 4], [2, 0, 1])).toEqual({ shape: [4, 2, 3], srcStrides: [1, 12, 4] });
+    expect(sliceCopy([4, 5], [1, 2], [2, 3])).toEqual({ shape: [2, 3], srcStrides: [5, 1], srcOffset: 7 });
+    expect(padCopy([2, 3], [1, 0], [0, 2])).toMatchObject({ shape: [3, 5], pad: { lo: [1, 0], srcDims: [2, 3] } });
+    expect(concatCopies([[2, 3], [2, 1]], 1).map((c) => [c.dstStrides, c.dstOffset])).toEqual([[[4, 1], 0], [[4, 1], 3]]);
+    expect(() => layoutKernel({ shape: [2, 2], srcStrides: [1] })).toThrow(KernelShapeError);
+    expect(() => castKernel(3, 'f32', 'f32')).toThrow(/copy/);
+  });
+
+  test('fused pointwise WGSL depends on the structure only: shapes and constants live in the uniform', () => {
+    const a = fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [2, 3, 4, 4]], scalars: [0.5] });
+    const b = fusedPointwiseKernel(BN_RELU_ADD, { out: [8, 16, 2, 2], inputs: [[8, 16, 2, 2], [16, 1, 1], [8, 16, 2, 2]], scalars: [-3] });
+    expect(b.code).toBe(a.code);
+    expect(a.label).toBe('fused_4(mul,add,relu,add)');
+    expect(a.bindings.map((x) => x.name)).toEqual(['params', 'out', 'in0', 'in1', 'in2']);
+    // Broadcasting another input changes the text (it gets strides), as does another op.
+    const c = fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [1, 3, 4, 4]], scalars: [0.5] });
+    expect(c.code).not.toBe(a.code);
+    expect(() => fusedPointwiseKernel([{ input: 0 }, { op: 'add', args: [0, 2] }], { out: [2], inputs: [[2]], scalars: [] })).toThrow(/earlier terms/);
+    expect(() => fusedPointwiseKernel([{ input: 0 }], { out: [2], inputs: Array.from({ length: 8 }, () => [2]), scalars: [] })).toThrow(/at most 7/);
   });
 });

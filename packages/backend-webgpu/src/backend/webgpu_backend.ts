@@ -1,0 +1,50 @@
+/**
+ * WebGpuBackend: the core Backend interface on any GPUDevice (Dawn on Node, navigator.gpu in browsers).
+ * compile() turns a Plan into a WebGpuExecutable: fixed buffers and prepared dispatches, replayed with
+ * one submit per run. One KernelRunner per backend, so executables compiled by one backend share their
+ * pipelines. Does not obtain a device: the platform adapters (@dogo/node, @dogo/browser) do.
+ */
+import { createPlan, type Backend, type CompileSpec } from '@dogo/core';
+import { KernelRunner } from '../kernel_runner.js';
+import { compilePlan } from './compile_plan.js';
+import type { WebGpuExecutable } from './executable.js';
+
+export interface WebGpuBackendOptions {
+  /** Fuse trees of pointwise ops into one generated kernel each (default true). */
+  readonly fusePointwise?: boolean;
+  /** Name of the adapter for error messages (default: the device's adapterInfo). */
+  readonly adapterName?: string;
+}
+
+function adapterNameOf(device: GPUDevice): string {
+  const info = (device as { adapterInfo?: Partial<GPUAdapterInfo> }).adapterInfo;
+  return info?.description || [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'this WebGPU device';
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  /** The kernel runner of this backend: pipeline cache and counts of created GPU objects. */
+  readonly runner: KernelRunner;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly options: WebGpuBackendOptions = {},
+  ) {
+    this.runner = new KernelRunner(device);
+  }
+
+  /** Compiles `spec`; compiles of one backend run one at a time (their validation error scopes must not interleave). */
+  compile(spec: CompileSpec): Promise<WebGpuExecutable> {
+    const next = this.compiling.then(() => {
+      const plan = createPlan(spec, spec.planOptions);
+      return compilePlan(this.runner, plan, spec, {
+        fusePointwise: this.options.fusePointwise ?? true,
+        adapterName: this.options.adapterName ?? adapterNameOf(this.device),
+      });
+    });
+    this.compiling = next.catch(() => undefined);
+    return next;
+  }
+
+  private compiling: Promise<unknown> = Promise.resolve();
+}
