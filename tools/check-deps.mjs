@@ -20,6 +20,7 @@ export const ALLOWED = {
   '@dogo/ssl': ['@dogo/core', '@dogo/nn', '@dogo/data'],
   '@dogo/node': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
   '@dogo/browser': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
+  '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/browser'],
   '@dogo/cli': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/node', '@dogo/backend-wasm', '@dogo/backend-webgpu'],
 };
 
@@ -35,7 +36,7 @@ function files(dir) {
 
 export function checkDeps() {
   const problems = [];
-  for (const group of ['packages', 'shaders']) {
+  for (const group of ['packages', 'shaders', 'apps']) {
     const base = path.join(root, group);
     if (!existsSync(base)) continue;
     for (const dir of readdirSync(base)) {

@@ -18,6 +18,7 @@ import { softmaxWat } from './softmax.mjs';
 import { pool2dWat } from './pool2d.mjs';
 import { batchNormWat } from './batch_norm.mjs';
 import { mathWat } from './math.mjs';
+import { fusedWat, FUSED_OPCODES, FUSED_TILE, FUSED_MAX_SLOTS, FUSED_MAX_REGS, FUSED_SCRATCH_BYTES } from './fused.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Path of the generated TypeScript module. */
@@ -35,6 +36,7 @@ ${reduceWat(variant)}
 ${softmaxWat(variant)}
 ${pool2dWat(variant)}
 ${batchNormWat(variant)}
+${fusedWat(variant)}
 )
 `;
 }
@@ -83,6 +85,10 @@ export const GEMM_SCRATCH_BYTES = ${GEMM_SCRATCH_BYTES};
 export const UNARY_OP_IDS = ${JSON.stringify(Object.fromEntries(UNARY_OPS.map((o, k) => [o.name, k])))} as const;
 /** Binary ops by id (the \`op\` argument of binary()). */
 export const BINARY_OP_IDS = ${JSON.stringify(Object.fromEntries(BINARY_OPS.map((o, k) => [o.name, k])))} as const;
+/** Opcodes of the fused pointwise program (tools/wat/fused.mjs). */
+export const FUSED_OPCODES = ${JSON.stringify(FUSED_OPCODES)} as const;
+/** Fused kernel geometry: elements per tile, slots and registers per program, per-thread scratch bytes. */
+export const FUSED_LIMITS = ${JSON.stringify({ tile: FUSED_TILE, maxSlots: FUSED_MAX_SLOTS, maxRegs: FUSED_MAX_REGS, scratchBytes: FUSED_SCRATCH_BYTES })} as const;
 `;
 }
 

@@ -1,7 +1,8 @@
 /**
- * @dogo/backend-wasm: WebAssembly CPU kernels (SIMD, relaxed-SIMD FMA where the engine has it) assembled
- * by wabt at build time, run over one shared memory by a pool of workers. This phase exposes the kernel
- * layer (WasmRuntime); the Backend adapter over @dogo/core's Plan comes next.
+ * @dogo/backend-wasm: the WebAssembly backend. WasmBackend compiles a core Plan (fused pointwise programs,
+ * convolutions, GEMM, ...) onto a WasmRuntime: CPU kernels (SIMD, relaxed-SIMD FMA where the engine has it)
+ * assembled by wabt at build time, run over one shared memory by a pool of workers the platform adapter
+ * provides (@dogo/node, @dogo/browser).
  */
 export { WasmRuntime, type WasmRuntimeOptions } from './runtime/wasm_runtime.js';
 export { Arena, OutOfWasmMemoryError } from './runtime/arena.js';
@@ -10,7 +11,6 @@ export {
   relaxedSimdSupported, simdSupported, sharedMemorySupported, canBlock, resolveVariant, kernelBytes, compileKernels,
   WasmFeatureError, type KernelVariant,
 } from './runtime/kernel_module.js';
-export type { KernelLaunch } from './runtime/launch.js';
 export { KernelParamError } from './runtime/launch.js';
 export type { GemmParams } from './runtime/gemm.js';
 export {
@@ -19,3 +19,6 @@ export {
 } from './runtime/conv2d.js';
 export { pool2dOutputSize, type UnaryOp, type BinaryOp, type BinaryLayout, type Pool2dGeometry } from './runtime/elementwise.js';
 export { GEMM_BLOCKING, GEMM_SCRATCH_BYTES } from './kernels.gen.js';
+export { WasmBackend, WasmExecutable, type WasmBackendOptions, type StepProfile } from './backend/wasm_backend.js';
+export type { Launch, HostLaunch, KernelLaunch } from './runtime/launch.js';
+export type { FusedParams, Copy4dParams } from './runtime/fused.js';

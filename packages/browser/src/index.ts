@@ -7,3 +7,8 @@ export {
   NoAdapterError, AdapterLimitError, AdapterFeatureError, DeviceLostError, DeviceActivity, deviceActivity, requireLimits, describeAdapter,
   type GpuDeviceHandle, type GpuDeviceInfo, type GpuDeviceOptions,
 } from '@dogo/backend-webgpu';
+export { browserWorkerHost } from './worker_host.js';
+export { createBrowserWasmBackend } from './wasm_backend.js';
+// The backends, re-exported so a page depends on the adapter alone (apps may import browser and ssl only).
+export { WebGpuBackend } from '@dogo/backend-webgpu';
+export { WasmBackend, WasmRuntime } from '@dogo/backend-wasm';

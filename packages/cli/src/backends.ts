@@ -17,7 +17,34 @@ export const BACKENDS: Record<string, BackendEntry> = {
     summary: 'plain TypeScript, float64: the numeric oracle (slow)',
     create: async () => new ReferenceBackend(),
   },
+  webgpu: {
+    summary: 'WebGPU through Dawn (Node) or navigator.gpu: the plan compiled to fixed pipelines, one submit per step; on a software adapter (SwiftShader) correct but slow',
+    create: () => (webgpuBackend ??= createWebGpuBackend().catch((e: unknown) => {
+      webgpuBackend = null;
+      throw e;
+    })),
+  },
+  wasm: {
+    summary: 'WebAssembly SIMD (relaxed-SIMD FMA where available) on all cores',
+    create: () => (wasmBackend ??= import('@dogo/node').then((m) => m.createNodeWasmBackend({ threads: 'auto' })).catch((e: unknown) => {
+      wasmBackend = null;
+      throw e;
+    })),
+  },
 };
+
+/** One wasm runtime (memory and worker threads) per process, made on first use. */
+let wasmBackend: Promise<Backend> | null = null;
+
+/** One WebGPU device (and backend, sharing its pipeline cache) per process, made on first use. */
+let webgpuBackend: Promise<Backend> | null = null;
+
+async function createWebGpuBackend(): Promise<Backend> {
+  const { requestNodeGpuDevice } = await import('@dogo/node');
+  const { WebGpuBackend } = await import('@dogo/backend-webgpu');
+  const handle = await requestNodeGpuDevice();
+  return new WebGpuBackend(handle.device, { adapterName: handle.info.name });
+}
 
 export async function createBackend(name: string): Promise<Backend> {
   const entry = BACKENDS[name];
@@ -43,7 +70,8 @@ export async function selectBackend(name: string, _o: BackendChoiceOptions = {})
       handle.device.destroy();
       return { backend: await createBackend('webgpu'), reason: `auto: hardware WebGPU adapter "${handle.info.description || handle.info.name}"` };
     } catch (e) {
-      reasons.push(`no hardware WebGPU adapter (${(e as Error).message.split('\n')[0]})`);
+      // Software adapters (SwiftShader) are refused here on purpose: they run on the CPU, slower than wasm.
+      reasons.push(`no hardware WebGPU adapter (${e instanceof Error && e.name === 'NoAdapterError' ? 'software adapters such as SwiftShader are not used for training' : (e as Error).message.split('\n')[0]})`);
     }
   }
   if (BACKENDS['wasm']) return { backend: await createBackend('wasm'), reason: `auto: ${[...reasons, 'wasm is the fastest CPU path'].join('; ')}` };

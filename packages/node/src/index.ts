@@ -8,4 +8,4 @@ export {
   NoAdapterError, AdapterLimitError, AdapterFeatureError, DeviceLostError, DeviceActivity, deviceActivity, requireLimits, describeAdapter,
   type GpuDeviceHandle, type GpuDeviceInfo, type GpuDeviceOptions,
 } from '@dogo/backend-webgpu';
-export { nodeWorkerHost, enableRelaxedSimd, createNodeWasmRuntime } from './wasm_workers.js';
+export { nodeWorkerHost, enableRelaxedSimd, createNodeWasmRuntime, createNodeWasmBackend } from './wasm_workers.js';

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
-import { relaxedSimdSupported, WasmRuntime, type WasmRuntimeOptions, type WorkerHost } from '@dogo/backend-wasm';
+import { relaxedSimdSupported, WasmBackend, WasmRuntime, type WasmBackendOptions, type WasmRuntimeOptions, type WorkerHost } from '@dogo/backend-wasm';
 
 /** A WorkerHost backed by worker_threads. */
 export function nodeWorkerHost(): WorkerHost {
@@ -42,4 +42,10 @@ export function enableRelaxedSimd(): boolean {
 export function createNodeWasmRuntime(options: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
   if (options.variant !== 'simd') enableRelaxedSimd();
   return WasmRuntime.create({ threads: 'auto', workerHost: nodeWorkerHost(), ...options });
+}
+
+/** A WasmBackend on a new runtime from createNodeWasmRuntime (threads default to the available cores). */
+export async function createNodeWasmBackend(options: WasmRuntimeOptions & WasmBackendOptions = {}): Promise<WasmBackend> {
+  const { fuse, merge, ...runtime } = options;
+  return new WasmBackend(await createNodeWasmRuntime(runtime), { fuse, merge });
 }

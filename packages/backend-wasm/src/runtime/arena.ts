@@ -11,12 +11,21 @@ export class OutOfWasmMemoryError extends Error {
 
 const ALIGN = 64;
 const PAGE = 65536;
+/**
+ * Kernels compare byte addresses as signed i32 in places (and form `end - 12`): no block may lie within
+ * 64 KiB of 2 GiB, so comparisons within one block agree in signed and unsigned order.
+ */
+const HALF = 2 ** 31;
+const GUARD = 65536;
+const straddles = (off: number, size: number) => off < HALF + GUARD && off + size > HALF - GUARD;
 
 /** Byte-offset allocator over a WebAssembly.Memory. */
 export class Arena {
   private readonly free: { off: number; size: number }[] = [];
   private readonly used = new Map<number, number>();
   private top: number;
+  /** Number of alloc calls so far (tests check that a compiled step allocates nothing per run). */
+  allocations = 0;
 
   /** Manages memory from `base` (bytes below it are reserved by the caller) to the end, growing on demand. */
   constructor(readonly memory: WebAssembly.Memory, base: number, private readonly maxPages = 65536) {
@@ -26,16 +35,23 @@ export class Arena {
   /** Allocates `bytes` (rounded up to 64) and returns the block's byte offset. */
   alloc(bytes: number): number {
     const size = align(Math.max(bytes, 1));
+    this.allocations++;
     for (let k = 0; k < this.free.length; k++) {
       const blk = this.free[k];
-      if (blk.size < size) continue;
+      if (blk.size < size || straddles(blk.off, size)) continue;
       const off = blk.off;
       if (blk.size === size) this.free.splice(k, 1);
       else { blk.off += size; blk.size -= size; }
       this.used.set(off, size);
       return off;
     }
-    const off = this.top;
+    let off = this.top;
+    if (straddles(off, size)) {
+      // leave the gap below 2 GiB as a free block
+      this.ensure(HALF + GUARD);
+      this.free.push({ off, size: HALF + GUARD - off });
+      off = HALF + GUARD;
+    }
     this.ensure(off + size);
     this.top = off + size;
     this.used.set(off, size);

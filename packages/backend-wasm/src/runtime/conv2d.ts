@@ -43,6 +43,14 @@ function geometry(kernel: string, g: Conv2dGeometry) {
   return { geo: [g.c, g.h, g.w, g.o, g.kh, g.kw, sh, sw, ph, pw, oh, ow], oh, ow, direct, ckk: g.c * g.kh * g.kw };
 }
 
+/** Output pixels below which several images share one GEMM (its width or depth would be too small). */
+const SMALL_IMAGE = 128;
+/** Images per GEMM for an im2col convolution of `ohw` output pixels per image. */
+function imagesPerGemm(ohw: number, direct: boolean, images: number): number {
+  if (direct || ohw >= SMALL_IMAGE) return 1;
+  return Math.max(1, Math.min(images, Math.floor(240 / ohw)));
+}
+
 /** Bytes of op(A) [m, k] packed by gemm_pack_a_all, plus alignment slack. */
 function packedBytes(ctx: PlanContext, m: number, k: number): number {
   return Math.ceil(m / ctx.mr) * ctx.mr * k * 4 + 64;
@@ -55,11 +63,15 @@ export function planConv2dForward(ctx: PlanContext, p: Conv2dForwardParams): Ker
   const ohw = oh * ow;
   const calls: number[][] = [];
   const T = Math.min(ctx.threads, Math.max(1, Math.floor((p.n * p.o * ohw * ckk) / (1 << 18))));
-  const scratch = (t: number, np: number) => ctx.colScratch(t, packedBytes(ctx, p.o, ckk) + (direct ? 0 : ckk * np * 4));
+  const scratch = (t: number, np: number, nb: number) =>
+    ctx.colScratch(t, packedBytes(ctx, p.o, ckk) + (direct ? 0 : ckk * np * nb * 4 + 64) + (nb > 1 ? p.o * np * nb * 4 + 64 : 0));
   if (p.n >= T) {
-    splitRange(p.n, T).forEach(([n0, n1], t) => calls.push([...head, n0, n1, 0, ohw, scratch(t, ohw), ctx.gemmScratch(t)]));
+    splitRange(p.n, T).forEach(([n0, n1], t) => {
+      const nb = imagesPerGemm(ohw, direct, n1 - n0);
+      calls.push([...head, n0, n1, 0, ohw, scratch(t, ohw, nb), ctx.gemmScratch(t), nb]);
+    });
   } else {
-    splitRange(ohw, T, ctx.nr).forEach(([p0, p1], t) => calls.push([...head, 0, p.n, p0, p1, scratch(t, p1 - p0), ctx.gemmScratch(t)]));
+    splitRange(ohw, T, ctx.nr).forEach(([p0, p1], t) => calls.push([...head, 0, p.n, p0, p1, scratch(t, p1 - p0, 1), ctx.gemmScratch(t), 1]));
   }
   return launch(ctx, 'conv2d_fwd', calls);
 }
@@ -70,12 +82,15 @@ export function planConv2dBackwardData(ctx: PlanContext, p: Conv2dBackwardDataPa
   const kk = p.kh * p.kw, ohw = oh * ow;
   const calls: number[][] = [];
   const T = Math.min(ctx.threads, Math.max(1, Math.floor((p.n * p.o * ohw * p.c * kk) / (1 << 18))));
-  const scratch = (t: number, channels: number) =>
-    ctx.colScratch(t, packedBytes(ctx, channels * kk, p.o) + (direct ? 0 : channels * kk * ohw * 4));
+  const scratch = (t: number, channels: number, nb: number) =>
+    ctx.colScratch(t, packedBytes(ctx, channels * kk, p.o) + (direct ? 0 : channels * kk * ohw * nb * 4 + 64) + (nb > 1 ? p.o * ohw * nb * 4 + 64 : 0));
   if (p.n >= T) {
-    splitRange(p.n, T).forEach(([n0, n1], t) => calls.push([...head, n0, n1, 0, p.c, scratch(t, p.c), ctx.gemmScratch(t)]));
+    splitRange(p.n, T).forEach(([n0, n1], t) => {
+      const nb = imagesPerGemm(ohw, direct, n1 - n0);
+      calls.push([...head, n0, n1, 0, p.c, scratch(t, p.c, nb), ctx.gemmScratch(t), nb]);
+    });
   } else {
-    splitRange(p.c, T).forEach(([c0, c1], t) => calls.push([...head, 0, p.n, c0, c1, scratch(t, c1 - c0), ctx.gemmScratch(t)]));
+    splitRange(p.c, T).forEach(([c0, c1], t) => calls.push([...head, 0, p.n, c0, c1, scratch(t, c1 - c0, 1), ctx.gemmScratch(t), 1]));
   }
   return launch(ctx, 'conv2d_bwd_data', calls);
 }
@@ -85,7 +100,8 @@ export function planConv2dBackwardWeight(ctx: PlanContext, p: Conv2dBackwardWeig
   const head = [p.x, p.dy, p.dw, p.accumulate ? 1 : 0, ...geo];
   const ohw = oh * ow;
   const T = Math.min(ctx.threads, Math.max(1, Math.floor((p.n * p.o * ohw * ckk) / (1 << 18))));
+  const nb = imagesPerGemm(ohw, direct, p.n);
   const calls = splitRange(ckk, T, ctx.nr).map(([r0, r1], t) =>
-    [...head, 0, p.n, r0, r1, direct ? 0 : ctx.colScratch(t, (r1 - r0) * ohw * 4), ctx.gemmScratch(t)]);
+    [...head, 0, p.n, r0, r1, direct ? 0 : ctx.colScratch(t, (r1 - r0) * ohw * nb * 4 + 64 + (nb > 1 ? p.o * ohw * nb * 4 + 64 : 0)), ctx.gemmScratch(t), nb]);
   return launch(ctx, 'conv2d_bwd_weight', calls);
 }

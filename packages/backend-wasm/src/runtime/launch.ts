@@ -13,6 +13,19 @@ export interface KernelLaunch {
   readonly calls: readonly (readonly number[])[];
 }
 
+/**
+ * A step of host code inside a launch list (a rare op written as a TypeScript loop over the memory). It runs
+ * on the dispatching thread, in order with the kernels around it; it must take its typed views of the memory
+ * at call time (memory may have grown since it was recorded).
+ */
+export interface HostLaunch {
+  readonly kernel: string;
+  readonly host: () => void;
+}
+
+/** What `record` returns and `replay` runs. */
+export type Launch = KernelLaunch | HostLaunch;
+
 /** What the planners need from the runtime. */
 export interface PlanContext {
   /** Threads available (1 when single-threaded). */

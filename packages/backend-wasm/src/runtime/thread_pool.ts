@@ -99,7 +99,7 @@ export class ThreadPool {
     readonly size: number,
     private readonly memory: WebAssembly.Memory,
     private readonly ctl: number,
-    private readonly fns: ((...a: number[]) => unknown)[],
+    private readonly fns: readonly ((...a: number[]) => unknown)[],
     private readonly blocking: boolean,
   ) {
     this.i32 = new Int32Array(memory.buffer, ctl, controlBytes(size) / 4);
@@ -112,7 +112,7 @@ export class ThreadPool {
    */
   static async start(opts: {
     host: WorkerHost; size: number; module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: number;
-    fns: ((...a: number[]) => unknown)[]; blocking: boolean; spin?: number; startTimeoutMs?: number; stallTimeoutMs?: number;
+    fns: readonly ((...a: number[]) => unknown)[]; blocking: boolean; spin?: number; startTimeoutMs?: number; stallTimeoutMs?: number;
   }): Promise<ThreadPool> {
     const pool = new ThreadPool(opts.size, opts.memory, opts.ctl, opts.fns, opts.blocking);
     pool.stallTimeoutMs = opts.stallTimeoutMs ?? 120_000;
@@ -145,14 +145,17 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Runs calls[t] = [exportIndex, ...args] on thread t (0 = this thread) and waits for all of them. */
-  run(calls: number[][]): void {
-    this.post(calls);
+  /**
+   * Runs export `fn` with arguments calls[t] on thread t (0 = this thread) and waits for all of them.
+   * Allocates nothing (a replayed step dispatches thousands of launches).
+   */
+  run(fn: number, calls: readonly (readonly number[])[]): void {
+    this.post(fn, calls);
     // the workers are running: wait for them even when this thread's share fails
-    const own = this.runOwn(calls[0]);
+    const own = this.runOwn(fn, calls[0]!);
     const want = this.size - 1;
     for (let k = 0; k < 200000 && Atomics.load(this.i32, DONE) < want; k++);
-    let last = -1, since = performance.now();
+    let last = -1, since = 0;
     for (;;) {
       const done = Atomics.load(this.i32, DONE);
       if (done >= want) break;
@@ -164,20 +167,21 @@ export class ThreadPool {
       if (this.blocking) Atomics.wait(this.i32, DONE, done, 50);
     }
     this.finish();
-    if (own) throw own.error;
+    if (own !== undefined) throw own;
   }
 
-  private runOwn(call: number[]): { error: unknown } | null {
-    try { this.fns[call[0]](...call.slice(1)); return null; } catch (error) { return { error }; }
+  /** Runs this thread's share; returns the error it threw, if any. */
+  private runOwn(fn: number, args: readonly number[]): unknown {
+    try { this.fns[fn]!(...args); return undefined; } catch (error) { return error ?? new Error('kernel failed'); }
   }
 
   /** As run(), but waits without blocking this thread (for a browser main thread). */
-  async runAsync(calls: number[][]): Promise<void> {
-    this.post(calls);
-    const own = this.runOwn(calls[0]);
+  async runAsync(fn: number, calls: readonly (readonly number[])[]): Promise<void> {
+    this.post(fn, calls);
+    const own = this.runOwn(fn, calls[0]!);
     try { await this.drain(); } catch (e) { this.busy = false; throw e; }
     this.finish();
-    if (own) throw own.error;
+    if (own !== undefined) throw own;
   }
 
   private async drain(): Promise<void> {
@@ -200,7 +204,7 @@ export class ThreadPool {
     }
   }
 
-  private post(calls: number[][]): void {
+  private post(fn: number, calls: readonly (readonly number[])[]): void {
     if (this.busy) throw new Error('ThreadPool: a dispatch is already in flight (await runAsync before the next call)');
     if (calls.length > this.size) throw new Error(`ThreadPool: ${calls.length} calls for ${this.size} threads`);
     this.busy = true;
@@ -208,11 +212,11 @@ export class ThreadPool {
       const slot = 16 + 64 * t;
       const call = calls[t];
       if (!call) { this.i32[slot] = -1; continue; }
-      if (call.length - 1 > MAX_ARGS) throw new Error(`ThreadPool: more than ${MAX_ARGS} arguments`);
-      this.i32[slot] = call[0];
-      this.i32[slot + 1] = call.length - 1;
+      if (call.length > MAX_ARGS) throw new Error(`ThreadPool: more than ${MAX_ARGS} arguments`);
+      this.i32[slot] = fn;
+      this.i32[slot + 1] = call.length;
       const base = 8 + 32 * t + 1;
-      for (let k = 1; k < call.length; k++) this.f64[base + k - 1] = call[k];
+      for (let k = 0; k < call.length; k++) this.f64[base + k] = call[k]!;
     }
     Atomics.store(this.i32, DONE, 0);
     Atomics.add(this.i32, GEN, 1);

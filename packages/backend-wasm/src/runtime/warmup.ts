@@ -7,6 +7,20 @@
 import { UNARY_OP_IDS, BINARY_OP_IDS } from '../kernels.gen.js';
 import type { WasmRuntime } from './wasm_runtime.js';
 import type { BinaryOp, UnaryOp } from './elementwise.js';
+import { FUSED_OPCODES } from '../kernels.gen.js';
+
+/** Writes a fused program (tools/wat/fused.mjs) over x [*, 100] with a scalar s: y = relu(x*s + s), acc[row] += sum exp(x). */
+function fusedWarmupProgram(rt: WasmRuntime, x: number, s: number, y: number, acc: number): number {
+  const desc = rt.alloc(64 + 32 * 4 + 16 * 6 + 64);
+  const op = (base: number, s0: number, s1: number, s2: number, s3: number) => [base, s0, s1, s2, s3, 0, 0, 0];
+  const words = [4, 6, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ...op(x, 0, 600, 100, 1), ...op(s, 0, 0, 0, 0), ...op(y, 0, 600, 100, 1), ...op(acc, 0, 6, 1, 0)];
+  const o = FUSED_OPCODES;
+  const code = [o['mul.vs'], 4, 0, 1, o['add.vs'], 4, 4, 1, o['relu.v'], 4, 4, 0, o['store.v'], 2, 4, 0, o['exp.v'], 5, 0, 0, o['radd.sv'], 3, 5, 0];
+  rt.i32(desc, words.length + code.length).set([...words, ...code]);
+  rt.f32(acc, 64).fill(0);
+  return desc;
+}
 
 /** Runs every kernel a few times on small inputs, single-threaded and on the pool. */
 export function warmUp(rt: WasmRuntime): void {
@@ -17,6 +31,10 @@ export function warmUp(rt: WasmRuntime): void {
   const small = rt.allocF32(4096), out = rt.allocF32(4096), aux = rt.allocF32(4096), aux2 = rt.allocF32(4096);
   rt.f32(small, 4096).fill(0.5);
   rt.f32(aux, 4096).fill(1);
+  // a small fused program touching the common opcodes: y = relu(x * s + 1) and a per-row sum of exp(x)
+  const big = rt.allocF32(6000), bigOut = rt.allocF32(6000), acc = rt.allocF32(64);
+  rt.f32(big, 6000).fill(0.25);
+  const prog = fusedWarmupProgram(rt, big, small, bigOut, acc);
   for (let rep = 0; rep < 4; rep++) {
     for (const tA of [false, true]) for (const tB of [false, true]) {
       rt.gemm({ m: n, n, k: n, a, b, c, transposeA: tA, transposeB: tB });
@@ -48,6 +66,11 @@ export function warmUp(rt: WasmRuntime): void {
     rt.channelAffine(small, out, aux, aux2, 4, 8, 63);
     rt.channelAffine2(small, aux, out, aux, aux2, aux2, 4, 8, 63);
     rt.channelSum(small, out, 4, 8, 63);
+    rt.copy4d({ x: small, y: out, dims: [2, 3, 4, 37], xStrides: [444, 148, 37, 1], yStrides: [444, 148, 37, 1] });
+    rt.copy4d({ x: small, y: out, dims: [1, 4, 5, 31], xStrides: [0, 1, 4, 20], yStrides: [0, 155, 31, 1] });
+    rt.copy4d({ x: small, y: out, dims: [1, 1, 7, 100], xStrides: [0, 0, 1, 0], yStrides: [0, 0, 100, 1] });
+    rt.fused({ descs: [prog], dims: [1, 4, 6, 100], splitDim: 1 });
+    rt.fused({ descs: [prog], dims: [1, 2, 3, 1000], splitDim: 3 });
   }
-  for (const off of [a, b, c, small, out, aux, aux2]) rt.free(off);
+  for (const off of [a, b, c, small, out, aux, aux2, prog, big, bigOut, acc]) rt.free(off);
 }

@@ -17,7 +17,8 @@ import { planBinary, planChannels, planPool, planReduce, planRows, planUnary,
   type BinaryLayout, type BinaryOp, type Pool2dGeometry, type UnaryOp } from './elementwise.js';
 import { planGemm, type GemmParams } from './gemm.js';
 import { canBlock, compileKernels, resolveVariant, sharedMemorySupported, type KernelVariant } from './kernel_module.js';
-import type { KernelLaunch, PlanContext } from './launch.js';
+import type { HostLaunch, KernelLaunch, Launch, PlanContext } from './launch.js';
+import { FUSED_LIMITS, planCopy4d, planFused, type Copy4dParams, type FusedParams } from './fused.js';
 import { controlBytes, ThreadPool, type WorkerHost } from './thread_pool.js';
 import { warmUp } from './warmup.js';
 
@@ -50,7 +51,8 @@ export class WasmRuntime {
   private readonly fns: ((...a: number[]) => unknown)[] = [];
   private readonly gemmScratches: number[] = [];
   private readonly colScratches: { off: number; bytes: number }[] = [];
-  private recording: KernelLaunch[] | null = null;
+  private readonly fusedScratches: number[] = [];
+  private recording: Launch[] | null = null;
   private recordings = 0;
   private readonly ctx: PlanContext;
 
@@ -209,29 +211,65 @@ export class WasmRuntime {
     this.exec(planChannels(this.ctx, 'channel_affine2', [a, b, y, sa, sb, shift], n, c, hw));
   }
 
+  /** Runs the fused pointwise program at `p.desc` (tools/wat/fused.mjs) over a 4-D space. */
+  fused(p: FusedParams): void { this.exec(planFused(this.ctx, p, (t) => this.fusedScratch(t))); }
+  /** Strided copy of 4-byte elements (any dtype) over a 4-D space; a stride-0 source fills. */
+  copy4d(p: Copy4dParams): void { this.exec(planCopy4d(this.ctx, p)); }
+  /**
+   * Runs host code in order with the kernels (recorded like a kernel while recording). `fn` must take its
+   * views of the memory when called (see memoryF32 / memoryI32).
+   */
+  host(kernel: string, fn: () => void): void {
+    const l: HostLaunch = { kernel, host: fn };
+    if (this.recording) this.recording.push(l);
+    else fn();
+  }
+
+  /** A Float32Array over the whole memory, cached until the memory grows (no allocation in steady state). */
+  memoryF32(): Float32Array {
+    if (this.viewBuffer !== this.memory.buffer) this.refreshViews();
+    return this.viewF32!;
+  }
+  /** An Int32Array over the whole memory, cached like memoryF32. */
+  memoryI32(): Int32Array {
+    if (this.viewBuffer !== this.memory.buffer) this.refreshViews();
+    return this.viewI32!;
+  }
+  private viewBuffer: ArrayBufferLike | null = null;
+  private viewF32: Float32Array | null = null;
+  private viewI32: Int32Array | null = null;
+  private refreshViews(): void {
+    this.viewBuffer = this.memory.buffer;
+    this.viewF32 = new Float32Array(this.viewBuffer);
+    this.viewI32 = new Int32Array(this.viewBuffer);
+  }
+
   // ---- launches -----------------------------------------------------------------------------------
 
   /**
    * Runs `body` with kernel methods capturing their launches instead of running them, and returns the list.
    * The list stays valid while the offsets it names are allocated (the runtime keeps scratch it refers to).
    */
-  record(body: () => void): KernelLaunch[] {
+  record(body: () => void): Launch[] {
     if (this.recording) throw new Error('WasmRuntime.record: already recording');
-    const list: KernelLaunch[] = [];
+    const list: Launch[] = [];
     this.recording = list;
     this.recordings++;
     try { body(); } finally { this.recording = null; }
     return list;
   }
 
-  /** Runs recorded launches in order. */
-  replay(list: readonly KernelLaunch[]): void { for (const l of list) this.run(l); }
+  /** Runs recorded launches in order. Allocates nothing. */
+  replay(list: readonly Launch[]): void {
+    for (let k = 0; k < list.length; k++) this.run(list[k]!);
+  }
 
   /** Runs recorded launches in order without blocking this thread between them (browser main thread). */
-  async replayAsync(list: readonly KernelLaunch[]): Promise<void> {
+  async replayAsync(list: readonly Launch[]): Promise<void> {
     for (const l of list) {
-      if (this.pool && l.calls.length > 1) await this.pool.runAsync(l.calls.map((c) => [l.fn, ...c]));
-      else this.fns[l.fn](...l.calls[0]);
+      if ('host' in l) l.host();
+      else if (this.pool && l.calls.length > 1) await this.pool.runAsync(l.fn, l.calls);
+      else for (const c of l.calls) this.fns[l.fn](...c);
     }
   }
 
@@ -246,12 +284,18 @@ export class WasmRuntime {
     else this.run(l);
   }
 
-  private run(l: KernelLaunch): void {
+  private run(l: Launch): void {
+    if ('host' in l) { l.host(); return; }
     if (l.calls.length === 1 || !this.pool) {
-      for (const c of l.calls) this.fns[l.fn](...c);
+      for (let k = 0; k < l.calls.length; k++) this.fns[l.fn](...l.calls[k]);
       return;
     }
-    this.pool.run(l.calls.map((c) => [l.fn, ...c]));
+    this.pool.run(l.fn, l.calls);
+  }
+
+  private fusedScratch(t: number): number {
+    while (this.fusedScratches.length <= t) this.fusedScratches.push(this.arena.alloc(FUSED_LIMITS.scratchBytes));
+    return this.fusedScratches[t];
   }
 
   private colScratch(t: number, bytes: number): number {

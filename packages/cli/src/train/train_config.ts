@@ -64,7 +64,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   data: 'embedded',
   backend: 'auto',
   seed: 0,
-  epochs: 2,
+  epochs: 8,
   batchSize: 128,
   models: [
     { name: 'student', arch: 'resnet-small', stages: [8, 16, 32], blocks: 1, lambda: 100, optimizer: adam(1e-3), headHidden: 128, headOut: 64 },

@@ -1,0 +1,43 @@
+/**
+ * Every conformance vector (../shared/vectors) on the wasm backend, with both kernel builds (plain SIMD and
+ * relaxed SIMD, forced explicitly), on one thread and on two, fused and (one build) unfused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCase, formatFailure, runCase } from '@dogo/core';
+import { WasmRuntime } from '../runtime/wasm_runtime.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm_backend.js';
+import { testWorkerHost, vectorCases, vectorsDir } from './test_worker_host.js';
+
+const dir = vectorsDir();
+const cases = dir ? vectorCases(dir) : [];
+
+const configs: { variant: 'simd' | 'relaxed'; threads: number; options?: WasmBackendOptions }[] = [
+  { variant: 'simd', threads: 1 },
+  { variant: 'relaxed', threads: 1 },
+  { variant: 'simd', threads: 2 },
+  { variant: 'relaxed', threads: 2 },
+  { variant: 'relaxed', threads: 2, options: { fuse: false } },
+];
+
+for (const cfg of configs) {
+  describe.skipIf(!dir)(`wasm conformance: ${cfg.variant}, ${cfg.threads} thread(s)${cfg.options?.fuse === false ? ', unfused' : ''}`, () => {
+    let rt: WasmRuntime;
+    beforeAll(async () => {
+      rt = await WasmRuntime.create({ variant: cfg.variant, threads: cfg.threads, workerHost: testWorkerHost(), warmUp: false });
+    });
+    afterAll(() => rt?.dispose());
+
+    it(`passes all ${cases.length} cases`, async () => {
+      expect(rt.variant).toBe(cfg.variant);
+      expect(rt.threads).toBe(cfg.threads);
+      const backend = new WasmBackend(rt, cfg.options);
+      const failures: string[] = [];
+      for (const [name, json] of cases) {
+        const r = await runCase(backend, decodeCase(name, json));
+        if (!r.passed) failures.push(formatFailure(r));
+      }
+      expect(failures).toEqual([]);
+      expect(cases.length).toBeGreaterThan(0);
+    });
+  });
+}

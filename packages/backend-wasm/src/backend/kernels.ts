@@ -1,0 +1,230 @@
+/**
+ * Emitters of the ops that run as their own kernels, one row per op (typed over KernelOpName, so an op the
+ * lowering table sends here without a row fails to compile). Each records launches on the runtime: GEMM and
+ * convolutions, pooling, strided copies for layout ops, and host loops for the rare small ops (one_hot, cast,
+ * resized_crop), which run on the dispatching thread inside the replayed list. Internal to the backend.
+ */
+import { matmulDims, sizeOf, stridesOf, type PlanValue, type Shape } from '@dogo/core';
+import type { EmitEnv } from './fusion.js';
+import type { KernelOpName } from './op_table.js';
+
+type Emitter = (env: EmitEnv, v: PlanValue) => void;
+
+const addrOf = (env: EmitEnv, i: number) => env.addr(env.storage[i]!);
+
+/**
+ * Records y[i . yStrides] = x[i . xStrides] over `dims` (4-byte elements, strides in elements), collapsing
+ * dims that are contiguous in both and splitting ranks above four into several launches.
+ */
+export function emitCopy(env: EmitEnv, dims: Shape, x: number, xStrides: readonly number[], y: number, yStrides: readonly number[]): void {
+  if (sizeOf(dims) === 0) return;
+  const d: number[] = [], xs: number[] = [], ys: number[] = [];
+  dims.forEach((n, ax) => {
+    if (n === 1) return;
+    const k = d.length - 1;
+    if (k >= 0 && xs[k] === xStrides[ax]! * n && ys[k] === yStrides[ax]! * n) {
+      d[k]! *= n;
+      xs[k] = xStrides[ax]!;
+      ys[k] = yStrides[ax]!;
+    } else {
+      d.push(n); xs.push(xStrides[ax]!); ys.push(yStrides[ax]!);
+    }
+  });
+  while (d.length < 4) { d.unshift(1); xs.unshift(0); ys.unshift(0); }
+  const lead = d.length - 4;
+  const leadDims = d.slice(0, lead);
+  const count = leadDims.reduce((a, b) => a * b, 1);
+  for (let li = 0; li < count; li++) {
+    let rem = li, xo = 0, yo = 0;
+    for (let k = lead - 1; k >= 0; k--) {
+      const q = rem % leadDims[k]!;
+      rem = (rem - q) / leadDims[k]!;
+      xo += q * xs[k]!;
+      yo += q * ys[k]!;
+    }
+    env.rt.copy4d({
+      x: x + 4 * xo, y: y + 4 * yo,
+      dims: d.slice(lead) as [number, number, number, number],
+      xStrides: xs.slice(lead) as [number, number, number, number],
+      yStrides: ys.slice(lead) as [number, number, number, number],
+    });
+  }
+}
+
+function fillHost(env: EmitEnv, at: number, count: number, value: number): void {
+  const { rt } = env;
+  const from = at / 4, to = from + count;
+  rt.host('fill', () => { rt.memoryF32().fill(value, from, to); });
+}
+
+const conv = (v: PlanValue, x: Shape, w: Shape) => {
+  const [n, c, h, wd] = x as [number, number, number, number];
+  const [o, , kh, kw] = w as [number, number, number, number];
+  const [sh, sw] = v.attrs['stride'] as [number, number];
+  const [ph, pw] = v.attrs['padding'] as [number, number];
+  return { n, c, h, w: wd, o, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
+};
+
+const pool = (v: PlanValue, x: Shape) => {
+  const [n, c, h, w] = x as [number, number, number, number];
+  const [kh, kw] = v.attrs['kernel'] as [number, number];
+  const [sh, sw] = v.attrs['stride'] as [number, number];
+  const [ph, pw] = v.attrs['padding'] as [number, number];
+  return { planes: n * c, h, w, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
+};
+
+export const KERNELS: Record<KernelOpName, Emitter> = {
+  matmul: (env, v) => {
+    const [a, b] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    const tA = Boolean(v.attrs['transposeA']), tB = Boolean(v.attrs['transposeB']);
+    const { m, k, n } = matmulDims(a.shape, b.shape, { transposeA: tA, transposeB: tB });
+    if (m === 0 || n === 0) return;
+    env.rt.gemm({ m, n, k, a: addrOf(env, a.index), b: addrOf(env, b.index), c: addrOf(env, v.index), transposeA: tA, transposeB: tB });
+  },
+  conv2d: (env, v) => {
+    const [x, w] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    env.rt.conv2dForward({ ...conv(v, x.shape, w.shape), x: addrOf(env, x.index), weight: addrOf(env, w.index), y: addrOf(env, v.index) });
+  },
+  conv2d_backward_data: (env, v) => {
+    const [dy, w] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    env.rt.conv2dBackwardData({ ...conv(v, v.attrs['inputShape'] as number[], w.shape), dy: addrOf(env, dy.index), weight: addrOf(env, w.index), dx: addrOf(env, v.index) });
+  },
+  conv2d_backward_weight: (env, v) => {
+    const [x, dy] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    env.rt.conv2dBackwardWeight({ ...conv(v, x.shape, v.attrs['weightShape'] as number[]), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index) });
+  },
+  max_pool2d: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    env.rt.maxPool2dForward({ ...pool(v, x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
+  },
+  max_pool2d_backward: (env, v) => {
+    const [x, dy] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    env.rt.maxPool2dBackward({ ...pool(v, x.shape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
+  },
+  avg_pool2d: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    env.rt.avgPool2dForward({ ...pool(v, x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
+  },
+  avg_pool2d_backward: (env, v) => {
+    const dy = env.values[v.inputs[0]!]!;
+    env.rt.avgPool2dBackward({ ...pool(v, v.attrs['inputShape'] as number[]), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
+  },
+  transpose: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    const perm = v.attrs['perm'] as number[];
+    const inSt = stridesOf(x.shape);
+    emitCopy(env, v.shape, addrOf(env, x.index), perm.map((p) => inSt[p]!), addrOf(env, v.index), stridesOf(v.shape));
+  },
+  slice: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    const begin = v.attrs['begin'] as number[];
+    const inSt = stridesOf(x.shape);
+    const off = begin.reduce((acc, b, d) => acc + b * inSt[d]!, 0);
+    emitCopy(env, v.shape, addrOf(env, x.index) + 4 * off, inSt, addrOf(env, v.index), stridesOf(v.shape));
+  },
+  pad: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    const before = v.attrs['before'] as number[];
+    const outSt = stridesOf(v.shape);
+    fillHost(env, addrOf(env, v.index), v.size, 0);
+    const off = before.reduce((acc, b, d) => acc + b * outSt[d]!, 0);
+    emitCopy(env, x.shape, addrOf(env, x.index), stridesOf(x.shape), addrOf(env, v.index) + 4 * off, outSt);
+  },
+  concat: (env, v) => {
+    const axis = (v.attrs['axis'] as number) < 0 ? (v.attrs['axis'] as number) + v.shape.length : (v.attrs['axis'] as number);
+    const outSt = stridesOf(v.shape);
+    let start = 0;
+    for (const i of v.inputs) {
+      const x = env.values[i]!;
+      emitCopy(env, x.shape, addrOf(env, x.index), stridesOf(x.shape), addrOf(env, v.index) + 4 * start * outSt[axis]!, outSt);
+      start += x.shape[axis]!;
+    }
+  },
+  one_hot: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    const depth = v.attrs['depth'] as number;
+    const { rt } = env;
+    const src = addrOf(env, x.index) / 4, dst = addrOf(env, v.index) / 4, n = x.size;
+    rt.host('one_hot', () => {
+      const f = rt.memoryF32(), idx = rt.memoryI32();
+      f.fill(0, dst, dst + n * depth);
+      for (let k = 0; k < n; k++) {
+        const c = idx[src + k]!;
+        if (c >= 0 && c < depth) f[dst + k * depth + c] = 1;
+      }
+    });
+  },
+  cast: (env, v) => {
+    const x = env.values[v.inputs[0]!]!;
+    const { rt } = env;
+    const src = addrOf(env, x.index) / 4, dst = addrOf(env, v.index) / 4, n = v.size;
+    if (x.dtype === v.dtype) {
+      emitCopy(env, [n], addrOf(env, x.index), [1], addrOf(env, v.index), [1]);
+    } else if (v.dtype === 'int32') {
+      rt.host('cast', () => {
+        const f = rt.memoryF32(), o = rt.memoryI32();
+        for (let k = 0; k < n; k++) o[dst + k] = Math.trunc(f[src + k]!);
+      });
+    } else {
+      rt.host('cast', () => {
+        const i = rt.memoryI32(), o = rt.memoryF32();
+        for (let k = 0; k < n; k++) o[dst + k] = i[src + k]!;
+      });
+    }
+  },
+  resized_crop: (env, v) => {
+    const [x, boxes] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const [oh, ow] = v.attrs['size'] as [number, number];
+    const { rt } = env;
+    const xs = addrOf(env, x.index) / 4, bs = addrOf(env, boxes.index) / 4, ys = addrOf(env, v.index) / 4;
+    rt.host('resized_crop', () => resizedCrop(rt.memoryF32(), xs, bs, ys, n, c, h, w, oh, ow));
+  },
+};
+
+/**
+ * core's resized_crop reference kernel (bilinear, align_corners=False, per-sample boxes), over the memory:
+ * x, boxes and y are element offsets into `m`. The arithmetic is the reference's, in float64.
+ */
+function resizedCrop(m: Float32Array, xs: number, bs: number, ys: number, n: number, c: number, h: number, w: number, oh: number, ow: number): void {
+  for (let b = 0; b < n; b++) {
+    const top = m[bs + b * 5]!, left = m[bs + b * 5 + 1]!, bh = m[bs + b * 5 + 2]!, bw = m[bs + b * 5 + 3]!, flip = m[bs + b * 5 + 4]! > 0.5;
+    const sy = bh / oh, sx = bw / ow;
+    for (let ch = 0; ch < c; ch++) {
+      const plane = b * c + ch;
+      const base = xs + plane * h * w;
+      for (let oy = 0; oy < oh; oy++) {
+        const fy = Math.max(sy * (oy + 0.5) - 0.5, 0);
+        const y0 = Math.floor(fy);
+        const y1 = y0 < bh - 1 ? y0 + 1 : y0;
+        const ly = fy - y0;
+        const r0 = top + y0, r1 = top + y1;
+        const in0 = r0 >= 0 && r0 < h, in1 = r1 >= 0 && r1 < h;
+        const row = ys + (plane * oh + oy) * ow;
+        for (let ox = 0; ox < ow; ox++) {
+          const fx = Math.max(sx * (ox + 0.5) - 0.5, 0);
+          const x0 = Math.floor(fx);
+          const x1 = x0 < bw - 1 ? x0 + 1 : x0;
+          const lx = fx - x0;
+          const q0 = left + x0, q1 = left + x1;
+          const okx0 = q0 >= 0 && q0 < w, okx1 = q1 >= 0 && q1 < w;
+          const a00 = in0 && okx0 ? m[base + r0 * w + q0]! : 0;
+          const a01 = in0 && okx1 ? m[base + r0 * w + q1]! : 0;
+          const a10 = in1 && okx0 ? m[base + r1 * w + q0]! : 0;
+          const a11 = in1 && okx1 ? m[base + r1 * w + q1]! : 0;
+          m[row + (flip ? ow - 1 - ox : ox)] = (1 - ly) * ((1 - lx) * a00 + lx * a01) + ly * ((1 - lx) * a10 + lx * a11);
+        }
+      }
+    }
+  }
+}
+
+/** Materialised broadcast_to: a strided copy with zero strides on the broadcast dims. */
+export function emitBroadcast(env: EmitEnv, v: PlanValue): void {
+  const x = env.values[v.inputs[0]!]!;
+  const st = stridesOf(x.shape);
+  const off = v.shape.length - x.shape.length;
+  const xs = v.shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : st[i - off]!));
+  emitCopy(env, v.shape, addrOf(env, x.index), xs, addrOf(env, v.index), stridesOf(v.shape));
+}
+
