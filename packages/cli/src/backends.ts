@@ -6,10 +6,15 @@ import { ReferenceBackend, type Backend, DogoError } from '@dogo/core';
 
 export class UnknownBackendError extends DogoError {}
 
+export interface BackendChoiceOptions {
+  /** Wasm worker threads including the main one (default: all cores). */
+  threads?: number;
+}
+
 export interface BackendEntry {
   /** One line on what the backend is for. */
   readonly summary: string;
-  create(): Promise<Backend>;
+  create(options?: BackendChoiceOptions): Promise<Backend>;
 }
 
 export const BACKENDS: Record<string, BackendEntry> = {
@@ -26,15 +31,21 @@ export const BACKENDS: Record<string, BackendEntry> = {
   },
   wasm: {
     summary: 'WebAssembly SIMD (relaxed-SIMD FMA where available) on all cores',
-    create: () => (wasmBackend ??= import('@dogo/node').then((m) => m.createNodeWasmBackend({ threads: 'auto' })).catch((e: unknown) => {
-      wasmBackend = null;
-      throw e;
-    })),
+    create: (o = {}) => {
+      const key = String(o.threads ?? 'auto');
+      let made = wasmBackends.get(key);
+      if (!made) {
+        made = import('@dogo/node').then((m) => m.createNodeWasmBackend({ threads: o.threads ?? 'auto' }));
+        made.catch(() => wasmBackends.delete(key));
+        wasmBackends.set(key, made);
+      }
+      return made;
+    },
   },
 };
 
-/** One wasm runtime (memory and worker threads) per process, made on first use. */
-let wasmBackend: Promise<Backend> | null = null;
+/** One wasm runtime (memory and worker threads) per process and thread count, made on first use. */
+const wasmBackends = new Map<string, Promise<Backend>>();
 
 /** One WebGPU device (and backend, sharing its pipeline cache) per process, made on first use. */
 let webgpuBackend: Promise<Backend> | null = null;
@@ -46,22 +57,18 @@ async function createWebGpuBackend(): Promise<Backend> {
   return new WebGpuBackend(handle.device, { adapterName: handle.info.name });
 }
 
-export async function createBackend(name: string): Promise<Backend> {
+export async function createBackend(name: string, options: BackendChoiceOptions = {}): Promise<Backend> {
   const entry = BACKENDS[name];
   if (!entry) throw new UnknownBackendError(`unknown backend "${name}"; choose one of: ${Object.keys(BACKENDS).join(', ')}`);
-  return entry.create();
-}
-
-export interface BackendChoiceOptions {
-  threads?: number;
+  return entry.create(options);
 }
 
 /**
  * Resolves a --backend name. `auto` picks WebGPU only on a hardware adapter (a software adapter such as
  * SwiftShader runs on the CPU, far slower than wasm), else wasm; each choice comes with the reason.
  */
-export async function selectBackend(name: string, _o: BackendChoiceOptions = {}): Promise<{ backend: Backend; reason: string }> {
-  if (name !== 'auto') return { backend: await createBackend(name), reason: 'chosen with --backend' };
+export async function selectBackend(name: string, o: BackendChoiceOptions = {}): Promise<{ backend: Backend; reason: string }> {
+  if (name !== 'auto') return { backend: await createBackend(name, o), reason: 'chosen with --backend' };
   const reasons: string[] = [];
   if (BACKENDS['webgpu']) {
     try {
@@ -74,7 +81,7 @@ export async function selectBackend(name: string, _o: BackendChoiceOptions = {})
       reasons.push(`no hardware WebGPU adapter (${e instanceof Error && e.name === 'NoAdapterError' ? 'software adapters such as SwiftShader are not used for training' : (e as Error).message.split('\n')[0]})`);
     }
   }
-  if (BACKENDS['wasm']) return { backend: await createBackend('wasm'), reason: `auto: ${[...reasons, 'wasm is the fastest CPU path'].join('; ')}` };
+  if (BACKENDS['wasm']) return { backend: await createBackend('wasm', o), reason: `auto: ${[...reasons, 'wasm is the fastest CPU path'].join('; ')}` };
   reasons.push('the wasm backend is not built into this version');
   return { backend: await createBackend('reference'), reason: `auto: ${reasons.join('; ')}; the reference backend is slow` };
 }

@@ -21,7 +21,7 @@ import { writeStudyReport, type StudyResult, type StudyRun } from '../study/stud
 export async function studyCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
-    options: { config: { type: 'string' }, preset: { type: 'string', default: 'quick' }, seeds: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' } },
+    options: { 'ood-data': { type: 'string' }, config: { type: 'string' }, preset: { type: 'string', default: 'quick' }, seeds: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' } },
   });
   const preset = STUDY_PRESETS[values.preset!];
   if (!preset) throw new ConfigError(`unknown study preset "${values.preset}"; choose ${Object.keys(STUDY_PRESETS).join(', ')}`);
@@ -38,6 +38,15 @@ export async function studyCommand(args: string[]): Promise<number> {
   const { backend, reason } = await selectBackend(base.backend, { threads: base.threads });
   console.log(`study "${values.preset}": ${preset.description}; ${seeds} seed(s); backend ${backend.name} (${reason}); data ${data.description}`);
   const shifted = shiftedTestSets(data.test, { seed: 1234, severities: preset.severities });
+  if (values['ood-data']) {
+    // Another dataset's test split in the same label space (e.g. a re-collected test set), probed as is.
+    const other = await loadData(values['ood-data']);
+    const t = other.test;
+    if (t.channels !== data.test.channels || t.height !== data.test.height || t.width !== data.test.width || t.classes.length !== data.test.classes.length) {
+      throw new ConfigError(`--ood-data ${values['ood-data']}: its test split is ${t.channels}x${t.height}x${t.width} with ${t.classes.length} classes; it must match the training data (${data.test.channels}x${data.test.height}x${data.test.width}, ${data.test.classes.length} classes)`);
+    }
+    shifted[`dataset ${values['ood-data']}`] = t;
+  }
   const norm = normalizationFor(data.train);
   const t0 = performance.now();
   const runs: StudyRun[] = [];

@@ -29,7 +29,7 @@ it('runs the cohort and each model alone, and reports mean, spread and differenc
     ],
   }));
   const out = path.join(work, 'report');
-  const r = spawnSync(process.execPath, [main, 'study', '--config', cfg, '--seeds', '2', '--out', out], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, [main, 'study', '--config', cfg, '--seeds', '2', '--out', out, '--ood-data', `fashion-mnist:${data}`], { encoding: 'utf8', timeout: 600_000 });
   expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   const study = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'));
   expect(study.runs.map((x: { seed: number }) => x.seed)).toEqual([0, 1]);
@@ -42,7 +42,8 @@ it('runs the cohort and each model alone, and reports mean, spread and differenc
         expect(v).toBeLessThanOrEqual(1);
       }
       expect(Object.keys(scores.noisy)).toEqual(['20%', '40%', '60%']);
-      expect(Object.keys(scores.ood).length).toBe(4);
+      // Four corruptions at one severity, and the --ood-data test split.
+      expect(Object.keys(scores.ood).sort()).toEqual([`dataset fashion-mnist:${data}`, 'contrast/3', 'elastic/3', 'gaussian_blur/3', 'gaussian_noise/3'].sort());
     }
     const knn = study.summary[m].find((s: { metric: string }) => s.metric === 'kNN');
     const mean = (run.dogo[m].knn + study.runs[1].dogo[m].knn) / 2;
