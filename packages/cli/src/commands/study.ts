@@ -64,7 +64,8 @@ export async function studyCommand(args: string[]): Promise<number> {
     const seed = base.seed + s;
     const ts = performance.now();
     const config = { ...base, seed };
-    const dir = path.join(out, 'runs', `seed-${seed}`);
+    // Run folders (checkpoints, metrics) stay out of the report folder, which is meant to be committed.
+    const dir = path.join('runs', `study-${values.preset}`, `seed-${seed}`);
     console.log(`seed ${seed}: DoGo cohort`);
     const cohort = await runTraining({ ...common, config: { ...config, out: path.join(dir, 'dogo') }, members: config.models.map((m) => buildMember(m, data.train.channels)), outDir: path.join(dir, 'dogo') });
     const dogo = await score(path.join(dir, 'dogo'), config.models.map((m) => m.name));
