@@ -20,7 +20,7 @@ export { grad, type GradOptions } from './autodiff/grad.js';
 export { createPlan, type Plan, type PlanValue, type PlanSpec, type PlanOptions, type ValueKind } from './passes/plan.js';
 export { eliminateDeadNodes } from './passes/dce.js';
 export { eliminateCommonSubexpressions } from './passes/cse.js';
-export { planMemory, type MemoryPlan } from './passes/memory_planner.js';
+export { planMemory, takeSlot, type MemoryPlan } from './passes/memory_planner.js';
 export * from './backend/backend.js';
 export { checkFeed, checkFeedNames } from './backend/feeds.js';
 export { ReferenceBackend } from './reference/reference_backend.js';

@@ -5,7 +5,7 @@
  * planner does for the plan order. Slot sizes are rounded to 64 bytes (kernels may read a vector past the
  * end of a tensor). Internal to the backend.
  */
-import { bytesPerElement, type Plan } from '@dogo/core';
+import { bytesPerElement, takeSlot, type Plan } from '@dogo/core';
 import type { Lowered } from './lowering.js';
 
 export interface SlotPlan {
@@ -34,17 +34,7 @@ export function planSlots(plan: Plan, lowered: Lowered): SlotPlan {
       if (storage[r] !== r) throw new Error(`wasm backend: kernel root #${r} owns no storage`);
       const v = values[r]!;
       const need = Math.max(ALIGN, Math.ceil((v.size * bytesPerElement(v.dtype)) / ALIGN) * ALIGN);
-      let best = -1;
-      for (const s of free) if (slotBytes[s]! >= need && (best < 0 || slotBytes[s]! < slotBytes[best]!)) best = s;
-      if (best < 0) for (const s of free) if (best < 0 || slotBytes[s]! > slotBytes[best]!) best = s;
-      if (best < 0) {
-        best = slotBytes.length;
-        slotBytes.push(need);
-      } else {
-        free.delete(best);
-        slotBytes[best] = Math.max(slotBytes[best]!, need);
-      }
-      slotOf.set(r, best);
+      slotOf.set(r, takeSlot(free, slotBytes, need));
     }
     for (const s of dying[at]!) free.add(slotOf.get(s)!);
     // written and never read: free at once

@@ -12,6 +12,23 @@ export interface MemoryPlan {
   unplannedBytes: number;
 }
 
+/**
+ * Takes a slot for `need` bytes: the smallest free slot that fits, else the largest free slot grown to fit,
+ * else a new slot. Updates `free` and `slotBytes`; shared by backends that re-plan after fusing.
+ */
+export function takeSlot(free: Set<number>, slotBytes: number[], need: number): number {
+  let best = -1;
+  for (const s of free) if (slotBytes[s]! >= need && (best < 0 || slotBytes[s]! < slotBytes[best]!)) best = s;
+  if (best < 0) for (const s of free) if (best < 0 || slotBytes[s]! > slotBytes[best]!) best = s;
+  if (best < 0) {
+    slotBytes.push(need);
+    return slotBytes.length - 1;
+  }
+  free.delete(best);
+  slotBytes[best] = Math.max(slotBytes[best]!, need);
+  return best;
+}
+
 export function planMemory(values: PlanValue[], keep: readonly number[], alignment: number): MemoryPlan {
   for (const v of values) {
     v.lastUse = -1;
@@ -27,17 +44,7 @@ export function planMemory(values: PlanValue[], keep: readonly number[], alignme
     if (v.kind !== 'compute') continue;
     const need = align(v.size * bytesPerElement(v.dtype));
     unplanned += need;
-    let best = -1;
-    for (const s of free) if (slotBytes[s]! >= need && (best < 0 || slotBytes[s]! < slotBytes[best]!)) best = s;
-    if (best < 0) for (const s of free) if (best < 0 || slotBytes[s]! > slotBytes[best]!) best = s;
-    if (best < 0) {
-      best = slotBytes.length;
-      slotBytes.push(need);
-    } else {
-      free.delete(best);
-      slotBytes[best] = Math.max(slotBytes[best]!, need);
-    }
-    v.slot = best;
+    v.slot = takeSlot(free, slotBytes, need);
     // Inputs whose last reader is v give their slots back once v has run.
     for (const i of new Set(v.inputs)) {
       const u = values[i]!;
