@@ -14,11 +14,6 @@
  * `6.bias` and fold it into the next running mean (`7.running_mean -= 6.bias`); outputs are then identical.
  * It builds no loss (core's `simsiamLoss`) and no stop_gradient (the loss applies it to z).
  */
-import { ShapeError, batchNorm, formatShape, type Node } from '@dogo/core';
-import { Module } from '../module/module.js';
-import type { ForwardContext } from '../module/forward_context.js';
-import { ParamSpec } from '../module/param_spec.js';
-import { constantInit } from '../module/init.js';
 import { Linear } from '../layers/linear.js';
 import { BatchNorm1d } from '../layers/batch_norm.js';
 import { ReLU } from '../layers/relu.js';
@@ -33,32 +28,9 @@ export const SIMSIAM_PRED_DIM = 512;
  * BatchNorm1d(c, affine=False) as torch.nn: batch statistics in training (running statistics updated as the
  * affine one does), running statistics in evaluation, no weight or bias. Buffers `running_mean`, `running_var`.
  */
-export class NonAffineBatchNorm1d extends Module {
-  readonly runningMean: ParamSpec;
-  readonly runningVar: ParamSpec;
-
-  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1) {
-    super();
-    this.runningMean = this.addParam(new ParamSpec('running_mean', [numFeatures], 'running_mean', constantInit(0)));
-    this.runningVar = this.addParam(new ParamSpec('running_var', [numFeatures], 'running_var', constantInit(1)));
-  }
-
-  forward(ctx: ForwardContext, x: Node): Node {
-    if (x.rank !== 2 || x.shape[1] !== this.numFeatures) {
-      throw new ShapeError(`BatchNorm1d(${this.numFeatures}, affine=False) at "${ctx.path || '<root>'}": input must be [N,${this.numFeatures}], got ${formatShape(x.shape)}`);
-    }
-    // Constant gamma = 1 and beta = 0 reuse core's composite; they are fills, not state, so nothing trains them.
-    const c = [this.numFeatures];
-    const r = batchNorm(x, ctx.graph.fill(1, c), ctx.graph.fill(0, c), ctx.buffer(this.runningMean), ctx.buffer(this.runningVar), {
-      training: ctx.training,
-      eps: this.eps,
-      momentum: this.momentum,
-    });
-    if (ctx.training) {
-      ctx.setUpdate(this.runningMean, r.runningMean);
-      ctx.setUpdate(this.runningVar, r.runningVar);
-    }
-    return r.y;
+export class NonAffineBatchNorm1d extends BatchNorm1d {
+  constructor(numFeatures: number, eps = 1e-5, momentum = 0.1) {
+    super(numFeatures, eps, momentum, false);
   }
 }
 
