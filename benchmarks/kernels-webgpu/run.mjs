@@ -2,8 +2,10 @@
 // Kernel benchmark for the WebGPU backend: GFLOP/s of our matmul and conv2d (forward, backward-data,
 // backward-weight) kernels beside @tensorflow/tfjs-backend-webgpu on the same Dawn adapter.
 // Run from the repo root after building (npm run build, or turbo run build --filter=@dogo/node...):
-//   node benchmarks/kernels-webgpu/run.mjs [--quick] [--no-tfjs] [--out FILE]
+//   node benchmarks/kernels-webgpu/run.mjs [--quick] [--no-tfjs] [--sweep] [--out FILE]
 // On a software adapter (SwiftShader) it switches to --quick shapes: correctness-sized, report only.
+// --sweep also times every tiling of GEMM_TILINGS on every shape (ours only) and records which one was
+// fastest beside the one chooseGemmTiling picks: the data for tuning that choice on a new GPU.
 // Writes benchmarks/results/kernels-webgpu.json and prints a table. Budget: under 8 minutes on a GPU.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,19 +68,38 @@ function randomData(n, seed) {
   return a;
 }
 
-/** Times one of our kernels: buffers by binding name (element counts), repeated dispatches in one submit. */
-async function timeOurs(kernel, sizes) {
+/**
+ * Times a sequence of our launches: `sizes` gives every buffer's element count by name, each launch is
+ * { kernel, bind } with bind mapping binding names to buffer names (default: the same name); the
+ * sequence is repeated in one submit.
+ */
+async function timeOurs(launches, sizes) {
   const buffers = {};
   let seed = 1;
   for (const [name, n] of Object.entries(sizes)) buffers[name] = runner.upload(randomData(n, seed++), name);
-  const prepared = await runner.prepare(kernel, buffers);
-  const ms = await timeIt(async (reps) => {
-    runner.submit(new Array(reps).fill(prepared), kernel.label);
-    await device.queue.onSubmittedWorkDone();
-  });
-  for (const b of Object.values(buffers)) b.destroy();
-  prepared.uniformBuffer?.destroy();
-  return ms;
+  const prepared = [];
+  try {
+    for (const { kernel, bind = {} } of launches) {
+      const bound = {};
+      for (const b of kernel.bindings) if (b.kind !== 'uniform') bound[b.name] = buffers[bind[b.name] ?? b.name];
+      prepared.push(await runner.prepare(kernel, bound));
+    }
+    return await timeIt(async (reps) => {
+      runner.submit(Array.from({ length: reps }, () => prepared).flat(), launches[0].kernel.label);
+      await device.queue.onSubmittedWorkDone();
+    });
+  } finally {
+    for (const b of Object.values(buffers)) b.destroy();
+    for (const d of prepared) d.uniformBuffer?.destroy();
+  }
+}
+
+/** Our dweight launches: the (split-K) GEMM, plus the sum of the partials when split. */
+function weightGradLaunches(shape, params) {
+  const { kernel, split, weightSize } = shaders.conv2dBackwardWeightKernel(shape, params);
+  if (split.splits === 1) return { launches: [{ kernel }], partials: weightSize, split };
+  const sum = shaders.reduceKernel('sum', { outer: 1, reduce: split.splits, inner: weightSize });
+  return { launches: [{ kernel, bind: { dweight: 'partials' } }, { kernel: sum, bind: { x: 'partials', out: 'dweight' } }], partials: split.splits * weightSize, split };
 }
 
 // tfjs-backend-webgpu on the same Dawn adapter: it reads navigator.gpu, so expose Dawn's GPU there.
@@ -139,8 +160,15 @@ const CONVS = quick
 const results = [];
 const gflops = (flops, ms) => (ms ? flops / ms / 1e6 : null);
 
-async function record(kernel, shape, flops, ours, theirs) {
-  const row = { kernel, shape, gflop: flops / 1e9 };
+const sweep = flag('--sweep');
+const TILING_NAMES = Object.keys(shaders.GEMM_TILINGS);
+
+/**
+ * One table row: ours (with the tiling chosen by default, `auto`: its name and details), tfjs beside it,
+ * and with --sweep every tiling of ours (`oursWith(name)`).
+ */
+async function record(kernel, shape, flops, ours, theirs, auto, oursWith) {
+  const row = { kernel, shape, gflop: flops / 1e9, tiling: auto };
   try {
     row.ours_ms = await ours();
     row.ours_gflops = gflops(flops, row.ours_ms);
@@ -153,18 +181,37 @@ async function record(kernel, shape, flops, ours, theirs) {
   } catch (e) {
     row.tfjs_error = String(e?.message ?? e).slice(0, 300);
   }
+  if (row.ours_gflops && row.tfjs_gflops) row.ratio_vs_tfjs = row.ours_gflops / row.tfjs_gflops;
+  if (sweep && oursWith) {
+    row.sweep = {};
+    for (const name of TILING_NAMES) {
+      if (overBudget()) break;
+      try {
+        row.sweep[name] = gflops(flops, await oursWith(name));
+      } catch (e) {
+        row.sweep[name] = `error: ${String(e?.message ?? e).slice(0, 120)}`;
+      }
+    }
+    const best = Object.entries(row.sweep).filter(([, v]) => typeof v === 'number').sort((a, b) => b[1] - a[1])[0];
+    if (best) row.sweep_best = { tiling: best[0], gflops: best[1] };
+  }
   results.push(row);
   const f = (v) => (v == null ? '     -' : v.toFixed(v < 10 ? 2 : 1).padStart(6));
-  console.log(`${kernel.padEnd(24)} ${shape.padEnd(34)} ours ${f(row.ours_gflops)} GFLOP/s   tfjs ${f(row.tfjs_gflops)} GFLOP/s${row.ours_error ? `  ours error: ${row.ours_error}` : ''}${row.tfjs_error ? `  tfjs error: ${row.tfjs_error.slice(0, 80)}` : ''}`);
+  const ratio = row.ratio_vs_tfjs ? `  x${row.ratio_vs_tfjs.toFixed(2)}` : '';
+  const best = row.sweep_best ? `  best ${row.sweep_best.tiling} ${f(row.sweep_best.gflops)}` : '';
+  console.log(`${kernel.padEnd(24)} ${shape.padEnd(34)} ${String(auto.name ?? '').padEnd(10)} ours ${f(row.ours_gflops)} GFLOP/s   tfjs ${f(row.tfjs_gflops)} GFLOP/s${ratio}${best}${row.ours_error ? `  ours error: ${row.ours_error}` : ''}${row.tfjs_error ? `  tfjs error: ${row.tfjs_error.slice(0, 80)}` : ''}`);
 }
 
 const overBudget = () => performance.now() - started > BUDGET_MS;
 
 for (const [m, n, k] of MATMUL) {
   if (overBudget()) break;
+  const sizes = { a: m * k, b: k * n, c: m * n };
+  const withTiling = (name) => timeOurs([{ kernel: shaders.matmulKernel({ m, n, k }, { tiling: shaders.GEMM_TILINGS[name] }) }], sizes);
   await record('matmul', `${m}x${n}x${k}`, 2 * m * n * k,
-    () => timeOurs(shaders.matmulKernel({ m, n, k }), { a: m * k, b: k * n, c: m * n }),
-    () => timeTf(() => [tf.randomNormal([m, k]), tf.randomNormal([k, n])], ([a, b]) => tf.matMul(a, b)));
+    () => timeOurs([{ kernel: shaders.matmulKernel({ m, n, k }) }], sizes),
+    () => timeTf(() => [tf.randomNormal([m, k]), tf.randomNormal([k, n])], ([a, b]) => tf.matMul(a, b)),
+    { name: shaders.chooseGemmTiling(m, n) }, withTiling);
 }
 
 for (const [name, x, w, s, p] of CONVS) {
@@ -178,17 +225,47 @@ for (const [name, x, w, s, p] of CONVS) {
   const hwio = [g.kh, g.kw, g.c, g.o];
   const dyShape = [g.n, g.oh, g.ow, g.o];
   const conv = { strides: [s, s], pad: p, dataFormat: 'NHWC', dilations: [1, 1] };
+  const tiling = (name) => ({ tiling: shaders.GEMM_TILINGS[name] });
+  const fwdSizes = { x: xs, weight: ws, y: ys };
   await record('conv2d', desc, flops,
-    () => timeOurs(shaders.conv2dKernel(shape), { x: xs, weight: ws, y: ys }),
-    () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(hwio)], ([xt, wt]) => tf.conv2d(xt, wt, s, p)));
+    () => timeOurs([{ kernel: shaders.conv2dKernel(shape) }], fwdSizes),
+    () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(hwio)], ([xt, wt]) => tf.conv2d(xt, wt, s, p)),
+    { name: shaders.chooseGemmTiling(g.o, g.n * g.oh * g.ow) },
+    (name) => timeOurs([{ kernel: shaders.conv2dKernel(shape, tiling(name)) }], fwdSizes));
   if (overBudget()) break;
+  const dxKernel = shaders.conv2dBackwardDataKernel(shape);
+  const dxSizes = { dy: ys, weight: ws, dx: xs };
   await record('conv2d_backward_data', desc, flops,
-    () => timeOurs(shaders.conv2dBackwardDataKernel(shape), { dy: ys, weight: ws, dx: xs }),
-    () => timeTf(() => [tf.randomNormal(dyShape), tf.randomNormal(hwio)], ([dy, wt]) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, { ...conv, inputShape: nhwc })));
+    () => timeOurs([{ kernel: dxKernel }], dxSizes),
+    () => timeTf(() => [tf.randomNormal(dyShape), tf.randomNormal(hwio)], ([dy, wt]) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, { ...conv, inputShape: nhwc })),
+    { name: TILING_NAMES.find((t) => shaders.conv2dBackwardDataKernel(shape, tiling(t)).code === dxKernel.code), phases: dxKernel.dispatch[2] > 1 },
+    (name) => timeOurs([{ kernel: shaders.conv2dBackwardDataKernel(shape, tiling(name)) }], dxSizes));
   if (overBudget()) break;
+  const dw = weightGradLaunches(shape);
   await record('conv2d_backward_weight', desc, flops,
-    () => timeOurs(shaders.conv2dBackwardWeightKernel(shape), { x: xs, dy: ys, dweight: ws }),
-    () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(dyShape)], ([xt, dy]) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, { ...conv, filterShape: hwio })));
+    () => timeOurs(dw.launches, { x: xs, dy: ys, dweight: ws, partials: dw.partials }),
+    () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(dyShape)], ([xt, dy]) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, { ...conv, filterShape: hwio })),
+    { name: shaders.chooseGemmTiling(g.o, g.c * g.kh * g.kw), splits: dw.split.splits },
+    (name) => {
+      const t = weightGradLaunches(shape, tiling(name));
+      return timeOurs(t.launches, { x: xs, dy: ys, dweight: ws, partials: t.partials });
+    });
+}
+
+/**
+ * The issue's targets in numbers: the worst ratio of ours to tfjs over matmul and convs, and every conv
+ * kernel's GFLOP/s as a fraction of our best matmul's.
+ */
+function summarize(rows) {
+  const ratios = rows.filter((r) => r.ratio_vs_tfjs).map((r) => r.ratio_vs_tfjs);
+  const matmulBest = Math.max(0, ...rows.filter((r) => r.kernel === 'matmul' && r.ours_gflops).map((r) => r.ours_gflops));
+  const convShare = rows.filter((r) => r.kernel.startsWith('conv2d') && r.ours_gflops && matmulBest).map((r) => r.ours_gflops / matmulBest);
+  return {
+    min_ratio_vs_tfjs: ratios.length ? Math.min(...ratios) : null,
+    geomean_ratio_vs_tfjs: ratios.length ? Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length) : null,
+    matmul_best_gflops: matmulBest || null,
+    min_conv_share_of_matmul: convShare.length ? Math.min(...convShare) : null,
+  };
 }
 
 const report = {
@@ -203,9 +280,14 @@ const report = {
   incomplete: overBudget(),
   elapsed_s: (performance.now() - started) / 1000,
   results,
+  summary: summarize(results),
 };
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
+const sm = report.summary;
+const num = (v, d = 2) => (v == null ? '-' : v.toFixed(d));
+console.log(`\nours / tfjs: worst x${num(sm.min_ratio_vs_tfjs)}, geometric mean x${num(sm.geomean_ratio_vs_tfjs)} (target: x1.5 or more)`);
+console.log(`conv kernels vs our best matmul (${num(sm.matmul_best_gflops, 1)} GFLOP/s): worst ${num(sm.min_conv_share_of_matmul === null ? null : sm.min_conv_share_of_matmul * 100, 0)}% (target: 70% or more)`);
 console.log(`\nwrote ${path.relative(process.cwd(), outFile)} in ${report.elapsed_s.toFixed(1)} s`);
 device.destroy();
 process.exit(0); // Dawn's instance keeps the event loop alive otherwise

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { matmulKernel, pointwiseKernel, type KernelSource } from '@dogo/shaders-tensor';
+import { GEMM_TILINGS, matmulKernel, pointwiseKernel, type KernelSource } from '@dogo/shaders-tensor';
 import { getTestGpu } from './test_device.js';
 import { KernelBindingError, KernelCompileError } from './kernel_runner.js';
 import { matmulRef } from './testing/reference.js';
@@ -37,9 +37,10 @@ describe.skipIf(!gpu)('KernelRunner', () => {
 
   test('pipelines are cached by WGSL text', async () => {
     const runner = gpu!.runner;
-    const p1 = await runner.pipeline(matmulKernel({ m: 3, n: 3, k: 3 }));
+    const tiling = GEMM_TILINGS.square32;
+    const p1 = await runner.pipeline(matmulKernel({ m: 3, n: 3, k: 3 }, { tiling }));
     const count = runner.counts.pipelines;
-    const p2 = await runner.pipeline(matmulKernel({ m: 30, n: 30, k: 30 })); // same text: shapes live in the uniform
+    const p2 = await runner.pipeline(matmulKernel({ m: 30, n: 30, k: 30 }, { tiling })); // same text: shapes live in the uniform
     expect(p2).toBe(p1);
     expect(runner.counts.pipelines).toBe(count);
   });

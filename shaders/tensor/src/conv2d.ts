@@ -3,7 +3,7 @@
  * convolution geometry the three conv kernels share. NCHW activations, OIHW weights, no groups.
  */
 import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, u32Fields, type UniformField } from './kernel.js';
-import { DEFAULT_GEMM_TILING, type GemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
+import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
 import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
 
@@ -50,11 +50,14 @@ export function convGeometry(s: ConvShape): ConvGeometry {
   return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
 }
 
-/** The uniform Params all three conv kernels share, for a GEMM of m x n with reduction k. */
-export function convUniforms(g: ConvGeometry, m: number, n: number, k: number): UniformField[] {
+/**
+ * The uniform Params all three conv kernels share, for a GEMM of m x n with reduction k (k_split: the
+ * reduction length of one split of a split-K launch; k when not split).
+ */
+export function convUniforms(g: ConvGeometry, m: number, n: number, k: number, kSplit = k): UniformField[] {
   return u32Fields({
     m, n, k, batch: g.n, c_in: g.c, h: g.h, w: g.w, c_out: g.o, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw,
-    stride_h: g.sh, stride_w: g.sw, pad_h: g.ph, pad_w: g.pw, dil_h: g.dh, dil_w: g.dw,
+    stride_h: g.sh, stride_w: g.sw, pad_h: g.ph, pad_w: g.pw, dil_h: g.dh, dil_w: g.dw, k_split: kSplit,
   });
 }
 
@@ -62,10 +65,11 @@ export function convUniforms(g: ConvGeometry, m: number, n: number, k: number): 
 export interface Conv2dParams {
   readonly bias: boolean;
   readonly relu: boolean;
-  readonly tiling: GemmTiling;
+  /** GEMM tiling; default: chooseGemmTiling for m = c_out, n = batch*oh*ow. */
+  readonly tiling?: GemmTiling;
 }
 
-const DEFAULTS: Conv2dParams = { bias: false, relu: false, tiling: DEFAULT_GEMM_TILING };
+const DEFAULTS: Conv2dParams = { bias: false, relu: false };
 
 function bindings(p: Conv2dParams): KernelBinding[] {
   const b: KernelBinding[] = [
@@ -86,12 +90,13 @@ export function conv2dKernel(shape: ConvShape, params: Partial<Conv2dParams> = {
   const g = convGeometry(shape);
   const [m, n, k] = [g.o, g.n * g.oh * g.ow, g.c * g.kh * g.kw];
   const family = fillTemplate(WGSL.conv2d, { HAS_BIAS: p.bias, RELU: p.relu }, 'conv2d.wgsl');
+  const tiling = p.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
   return {
     label: `conv2d${p.bias ? '_bias' : ''}${p.relu ? '_relu' : ''}`,
-    code: gemmCode(family, p.tiling, false, false),
+    code: gemmCode(family, tiling, false, false),
     entryPoint: 'main',
-    workgroupSize: gemmWorkgroupSize(p.tiling),
-    dispatch: gemmDispatch(p.tiling, m, n),
+    workgroupSize: gemmWorkgroupSize(tiling),
+    dispatch: gemmDispatch(tiling, m, n),
     bindings: bindings(p),
     uniforms: convUniforms(g, m, n, k),
   };

@@ -26,6 +26,7 @@ struct Params {
   pad_w: u32,
   dil_h: u32,
   dil_w: u32,
+  k_split: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

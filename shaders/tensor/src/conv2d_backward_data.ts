@@ -1,12 +1,16 @@
 /** Spec of conv2d_backward_data.wgsl: dx [n, c, h, w] from dy [n, o, oh, ow] and weight, implicit GEMM. */
-import { type KernelBinding, type KernelSource, type KernelSpec } from './kernel.js';
-import { DEFAULT_GEMM_TILING, type GemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
+import { ceilDiv, type KernelBinding, KernelShapeError, type KernelSource, type KernelSpec, u32Fields } from './kernel.js';
+import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
 import { type ConvShape, convGeometry, convUniforms } from './conv2d.js';
+import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
 
 /** Template parameters of conv2d_backward_data.wgsl. */
 export interface Conv2dBackwardDataParams {
-  readonly tiling: GemmTiling;
+  /** GEMM tiling; default: chooseGemmTiling for m = c_in and the (per-phase) pixel count. */
+  readonly tiling?: GemmTiling;
+  /** One GEMM per stride phase (skips the taps that are always zero); default: when stride > 1 and dilation 1. */
+  readonly phases?: boolean;
 }
 
 const BINDINGS: KernelBinding[] = [
@@ -17,21 +21,26 @@ const BINDINGS: KernelBinding[] = [
 ];
 
 export const conv2dBackwardDataSpec: KernelSpec<Conv2dBackwardDataParams> = {
-  name: 'conv2d_backward_data', ops: ['conv2d_backward_data'], defaults: { tiling: DEFAULT_GEMM_TILING }, bindings: BINDINGS,
+  name: 'conv2d_backward_data', ops: ['conv2d_backward_data'], defaults: {}, bindings: BINDINGS,
 };
 
 /** The dx launch of the convolution `shape` (x is only used for its shape). */
-export function conv2dBackwardDataKernel(shape: ConvShape, params: Partial<Conv2dBackwardDataParams> = {}): KernelSource {
-  const tiling = params.tiling ?? DEFAULT_GEMM_TILING;
+export function conv2dBackwardDataKernel(shape: ConvShape, params: Conv2dBackwardDataParams = {}): KernelSource {
   const g = convGeometry(shape);
-  const [m, n, k] = [g.c, g.n * g.h * g.w, g.o * g.kh * g.kw];
+  const strided = g.sh > 1 || g.sw > 1;
+  const phases = params.phases ?? (strided && g.dh === 1 && g.dw === 1);
+  if (phases && (g.dh !== 1 || g.dw !== 1)) throw new KernelShapeError(`conv2d_backward_data: stride phases need dilation 1, got ${g.dh},${g.dw}`);
+  // Per phase: at most ceil(h/s) x ceil(w/s) pixels and ceil(kh/s) x ceil(kw/s) taps.
+  const [phaseH, phaseW, phaseKh, phaseKw] = phases ? [ceilDiv(g.h, g.sh), ceilDiv(g.w, g.sw), ceilDiv(g.kh, g.sh), ceilDiv(g.kw, g.sw)] : [g.h, g.w, g.kh, g.kw];
+  const [m, n, k] = [g.c, g.n * phaseH * phaseW, g.o * phaseKh * phaseKw];
+  const tiling = params.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
   return {
-    label: 'conv2d_backward_data',
-    code: gemmCode(WGSL.conv2d_backward_data, tiling, false, false),
+    label: phases ? 'conv2d_backward_data_phases' : 'conv2d_backward_data',
+    code: gemmCode(fillTemplate(WGSL.conv2d_backward_data, { PHASES: phases }, 'conv2d_backward_data.wgsl'), tiling, false, false),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
-    dispatch: gemmDispatch(tiling, m, n),
+    dispatch: gemmDispatch(tiling, m, n, phases ? g.sh * g.sw : 1),
     bindings: BINDINGS,
-    uniforms: convUniforms(g, m, n, k),
+    uniforms: [...convUniforms(g, m, n, k), ...u32Fields({ phase_kh: phaseKh, phase_kw: phaseKw, phase_h: phaseH, phase_w: phaseW })],
   };
 }

@@ -1,12 +1,15 @@
 /** Spec of conv2d_backward_weight.wgsl: dweight [o, c, kh, kw] from x and dy [n, o, oh, ow], implicit GEMM. */
 import { type KernelBinding, type KernelSource, type KernelSpec } from './kernel.js';
-import { DEFAULT_GEMM_TILING, type GemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
+import { GEMM_TILINGS, type GemmTiling, type SplitK, chooseGemmTiling, chooseSplitK, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
 import { type ConvShape, convGeometry, convUniforms } from './conv2d.js';
 import { WGSL } from './wgsl.gen.js';
 
 /** Template parameters of conv2d_backward_weight.wgsl. */
 export interface Conv2dBackwardWeightParams {
-  readonly tiling: GemmTiling;
+  /** GEMM tiling; default: chooseGemmTiling for m = c_out, n = c_in*kh*kw. */
+  readonly tiling?: GemmTiling;
+  /** Number of reduction splits; default: chooseSplitK. */
+  readonly splits?: number;
 }
 
 const BINDINGS: KernelBinding[] = [
@@ -17,22 +20,32 @@ const BINDINGS: KernelBinding[] = [
 ];
 
 export const conv2dBackwardWeightSpec: KernelSpec<Conv2dBackwardWeightParams> = {
-  name: 'conv2d_backward_weight', ops: ['conv2d_backward_weight'], defaults: { tiling: DEFAULT_GEMM_TILING }, bindings: BINDINGS,
+  name: 'conv2d_backward_weight', ops: ['conv2d_backward_weight'], defaults: {}, bindings: BINDINGS,
 };
 
-/** The dweight launch of the convolution `shape`. */
-export function conv2dBackwardWeightKernel(shape: ConvShape, params: Partial<Conv2dBackwardWeightParams> = {}): KernelSource {
-  const tiling = params.tiling ?? DEFAULT_GEMM_TILING;
+/** A dweight launch and how its reduction is split: `dweight` holds `split.splits` partial sums to add. */
+export interface Conv2dBackwardWeightLaunch {
+  readonly kernel: KernelSource;
+  readonly split: SplitK;
+  /** Elements of one dweight (o*c*kh*kw); the kernel's dweight binding holds split.splits of them. */
+  readonly weightSize: number;
+}
+
+/** The dweight launch of the convolution `shape`, split-K where the output alone is too small to fill a GPU. */
+export function conv2dBackwardWeightKernel(shape: ConvShape, params: Conv2dBackwardWeightParams = {}): Conv2dBackwardWeightLaunch {
   const g = convGeometry(shape);
   const [m, n, k] = [g.o, g.c * g.kh * g.kw, g.n * g.oh * g.ow];
-  return {
-    label: 'conv2d_backward_weight',
+  const tiling = params.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
+  const split = chooseSplitK(tiling, m, n, k, params.splits);
+  const kernel: KernelSource = {
+    label: split.splits > 1 ? 'conv2d_backward_weight_splitk' : 'conv2d_backward_weight',
     // B (patches) is contiguous along the reduction index (output pixels), so threads walk k first.
-    code: gemmCode(WGSL.conv2d_backward_weight, tiling, false, true),
+    code: gemmCode(WGSL.conv2d_backward_weight, tiling, false, true, split.splits > 1),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
-    dispatch: gemmDispatch(tiling, m, n),
+    dispatch: gemmDispatch(tiling, m, n, split.splits),
     bindings: BINDINGS,
-    uniforms: convUniforms(g, m, n, k),
+    uniforms: convUniforms(g, m, n, k, split.kSplit),
   };
+  return { kernel, split, weightSize: m * n };
 }

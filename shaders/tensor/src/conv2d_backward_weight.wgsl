@@ -1,11 +1,13 @@
 // conv2d_backward_weight: dweight = d(conv2d)/dweight applied to dy, NCHW, dweight [c_out, c_in, kh, kw].
 // Implicit GEMM C[c_out, c_in*kh*kw] = dy[c_out, batch*oh*ow] · patches[batch*oh*ow, c_in*kh*kw], the
-// patch element computed from x on the fly (0 in the padding). The reduction runs over batch*oh*ow in
-// one workgroup per output tile (no split-K yet: few workgroups when c_out*c_in*kh*kw is small).
-// Main loop: gemm_tiled.wgsl.
-// Bindings (group 0): 0 params (uniform Params), 1 x (read), 2 dy (read), 3 dweight (read_write).
-// Workgroup size: gemm_tiled. Dispatch: (ceil(c_in*kh*kw / TILE_N), ceil(c_out / TILE_M), 1).
-// Template parameters: the gemm_tiled tiling parameters only.
+// patch element computed from x on the fly (0 in the padding). The reduction over batch*oh*ow is long
+// and C small, so the launch is usually split-K (gemm_tiled.wgsl): split s writes its partial dweight
+// at dweight[s * c_out*c_in*kh*kw ...] and a sum over the splits (a reduce launch) finishes it; with one
+// split this is dweight itself. Main loop: gemm_tiled.wgsl.
+// Bindings (group 0): 0 params (uniform Params), 1 x (read), 2 dy (read), 3 dweight (read_write; splits
+//   x c_out*c_in*kh*kw elements).
+// Workgroup size: gemm_tiled. Dispatch: (ceil(c_in*kh*kw / TILE_N), ceil(c_out / TILE_M), splits).
+// Template parameters: the gemm_tiled tiling parameters and SPLIT_K.
 
 struct Params {
   m: u32,
@@ -26,6 +28,7 @@ struct Params {
   pad_w: u32,
   dil_h: u32,
   dil_w: u32,
+  k_split: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -60,5 +63,5 @@ fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
 }
 
 fn store_c(batch: u32, row: u32, col: u32, v: f32) {
-  dweight[row * params.n + col] = v;
+  dweight[(batch * params.m + row) * params.n + col] = v;
 }

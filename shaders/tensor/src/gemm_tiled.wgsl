@@ -10,7 +10,14 @@
 // ly + i*WG_Y, cols lx + j*WG_X), so stores and shared-memory reads are contiguous across threads.
 // Workgroup size: (TILE_N / THREAD_N, TILE_M / THREAD_M, 1).
 // Dispatch: (ceil(n / TILE_N), ceil(m / TILE_M), batch); workgroup_id.z is passed as `batch`.
+// Split-K (SPLIT_K): workgroup_id.z is instead the split s, which reduces only k in
+// [s * k_split, min(k, (s + 1) * k_split)) and passes s as `batch` to store_c, so the family writes one
+// partial C per split for a later sum. The family's Params then has a field k_split, a multiple of
+// TILE_K (no k tile straddles two splits, so no product is counted twice), and every split is non-empty.
+// Why: GEMMs with a small C and a long reduction (conv weight gradients: C is c_out x c_in*kh*kw, k is
+// batch*oh*ow) give too few workgroups to fill a GPU otherwise.
 // Template parameters: TILE_M, TILE_N, TILE_K, THREAD_M, THREAD_N (u32; TILE_* multiples of THREAD_*),
+//   SPLIT_K (bool),
 //   A_M_FASTEST, B_K_FASTEST (bool): which index of A/B consecutive threads load, chosen per kernel so
 //   global reads are contiguous (A_M_FASTEST for A stored k-major, B_K_FASTEST for B stored n-major).
 
@@ -38,9 +45,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var acc: array<array<f32, THREAD_N>, THREAD_M>;
   var a_reg: array<f32, THREAD_M>;
   var b_reg: array<f32, THREAD_N>;
-  let k_tiles = (params.k + TILE_K - 1u) / TILE_K;
+//#if SPLIT_K
+  let k_begin = wg.z * params.k_split;
+  let k_end = min(params.k, k_begin + params.k_split);
+//#else
+  let k_begin = 0u;
+  let k_end = params.k;
+//#endif
+  let k_tiles = (k_end - k_begin + TILE_K - 1u) / TILE_K;
   for (var t = 0u; t < k_tiles; t++) {
-    let k0 = t * TILE_K;
+    let k0 = k_begin + t * TILE_K;
     for (var i = lidx; i < TILE_M * TILE_K; i += WG_SIZE) {
       var m = i / TILE_K;
       var kk = i % TILE_K;

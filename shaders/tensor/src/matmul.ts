@@ -3,7 +3,7 @@
  * optional bias + ReLU epilogue. Serves the core `matmul` op (transposeA/transposeB) and fused linear layers.
  */
 import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, u32Fields } from './kernel.js';
-import { DEFAULT_GEMM_TILING, type GemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
+import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
 import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
 
@@ -13,7 +13,8 @@ export interface MatmulParams {
   readonly transposeB: boolean;
   readonly bias: boolean;
   readonly relu: boolean;
-  readonly tiling: GemmTiling;
+  /** GEMM tiling; default: chooseGemmTiling for m x n. */
+  readonly tiling?: GemmTiling;
 }
 
 /** Sizes of one matmul launch: op(A) is m x k, op(B) is k x n, `batch` products (default 1). */
@@ -27,7 +28,7 @@ export interface MatmulShape {
   readonly batchStrideB?: number;
 }
 
-const DEFAULTS: MatmulParams = { transposeA: false, transposeB: false, bias: false, relu: false, tiling: DEFAULT_GEMM_TILING };
+const DEFAULTS: MatmulParams = { transposeA: false, transposeB: false, bias: false, relu: false };
 
 function bindings(p: MatmulParams): KernelBinding[] {
   const b: KernelBinding[] = [
@@ -49,7 +50,7 @@ export function matmulKernel(shape: MatmulShape, params: Partial<MatmulParams> =
   const batch = shape.batch ?? 1;
   if ([m, n, k, batch].some((v) => !Number.isInteger(v) || v < 1)) throw new KernelShapeError(`matmul sizes must be positive integers, got m=${m} n=${n} k=${k} batch=${batch}`);
   const family = fillTemplate(WGSL.matmul, { TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias, RELU: p.relu }, 'matmul.wgsl');
-  const t = p.tiling;
+  const t = p.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
   const suffix = `${p.transposeA ? 't' : 'n'}${p.transposeB ? 't' : 'n'}${p.bias ? '_bias' : ''}${p.relu ? '_relu' : ''}`;
   return {
     label: `matmul_${suffix}`,

@@ -3,8 +3,9 @@ import {
   type KernelSource, WGSL, batchNormBackwardKernel, batchNormKernel, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel,
   dispatch1d, matmulKernel, packUniforms, pointwiseKernel, pool2dBackwardKernel, pool2dKernel, reduceKernel, softmaxKernel, uniformByteSize,
   wgslUniformType, broadcastStrides, KernelShapeError, layoutKernel, transposeCopy, padCopy, concatCopies, sliceCopy, oneHotKernel, castKernel,
-  resizedCropKernel, fusedPointwiseKernel, type FusedTerm,
+  resizedCropKernel, fusedPointwiseKernel, type FusedTerm, GEMM_TILINGS, chooseGemmTiling, chooseSplitK,
 } from './index.js';
+
 
 const conv = { x: [2, 3, 9, 9], weight: [4, 3, 3, 3], stride: 2, padding: 1 } as const;
 const SOURCES: KernelSource[] = [
@@ -13,7 +14,9 @@ const SOURCES: KernelSource[] = [
   conv2dKernel(conv),
   conv2dKernel(conv, { bias: true, relu: true }),
   conv2dBackwardDataKernel(conv),
-  conv2dBackwardWeightKernel(conv),
+  conv2dBackwardWeightKernel(conv).kernel,
+  conv2dBackwardWeightKernel({ x: [64, 3, 32, 32], weight: [8, 3, 3, 3], padding: 1 }).kernel,
+  conv2dBackwardDataKernel(conv, { phases: false }),
   pointwiseKernel('exp', { out: [3, 4] }),
   pointwiseKernel('add', { out: [3, 4], b: [4] }),
   reduceKernel('sum', { outer: 2, reduce: 100, inner: 3 }),
@@ -75,9 +78,52 @@ describe('kernel specs', () => {
     }
   });
 
-  test('GEMM dispatch covers m x n with 64x64 tiles', () => {
-    expect(matmulKernel({ m: 37, n: 129, k: 3 }).dispatch).toEqual([3, 1, 1]);
-    expect(conv2dKernel({ x: [4, 3, 9, 9], weight: [8, 3, 3, 3], padding: 1 }).dispatch).toEqual([Math.ceil((4 * 81) / 64), 1, 1]);
+  test('GEMM dispatch covers m x n with the tiling chosen', () => {
+    const square64 = GEMM_TILINGS.square64;
+    expect(matmulKernel({ m: 37, n: 129, k: 3 }, { tiling: square64 }).dispatch).toEqual([3, 1, 1]);
+    // c_out = 8 rows: a thin tile of 8 x 128 instead of a 64-row one that would be 7/8 empty.
+    expect(conv2dKernel({ x: [4, 3, 9, 9], weight: [8, 3, 3, 3], padding: 1 }).dispatch).toEqual([Math.ceil((4 * 81) / 128), 1, 1]);
+  });
+
+  test('tiling choice: thin tiles for thin GEMMs, big tiles only with many of them', () => {
+    expect(chooseGemmTiling(3, 100000)).toBe('wide4');
+    expect(chooseGemmTiling(8, 5000)).toBe('wide8');
+    expect(chooseGemmTiling(16, 5000)).toBe('wide16');
+    expect(chooseGemmTiling(5000, 12)).toBe('tall16');
+    expect(chooseGemmTiling(1024, 1024)).toBe('square64'); // 64 tiles of 128x128: too few for a big GPU
+    expect(chooseGemmTiling(4096, 4096)).toBe('square128');
+    expect(chooseGemmTiling(100, 100)).toBe('square32');
+    for (const t of Object.values(GEMM_TILINGS)) {
+      const threads = (t.tileM / t.threadM) * (t.tileN / t.threadN);
+      expect(threads).toBeLessThanOrEqual(256);
+      expect((t.tileM + t.tileN) * t.tileK * 4).toBeLessThanOrEqual(16384);
+    }
+  });
+
+  test('split-K: only for a small C with a long reduction; splits are non-empty multiples of TILE_K', () => {
+    const t = GEMM_TILINGS.square64;
+    expect(chooseSplitK(t, 1024, 1024, 100000)).toEqual({ splits: 1, kSplit: 100000 });
+    expect(chooseSplitK(t, 64, 576, 100352).splits).toBe(Math.ceil(256 / 9));
+    expect(chooseSplitK(t, 64, 576, 1000).splits).toBe(1); // too short to split
+    for (const k of [100, 1000, 4097, 100352]) {
+      for (const requested of [1, 2, 3, 7, 64]) {
+        const { splits, kSplit } = chooseSplitK(t, 8, 8, k, requested);
+        expect(kSplit % t.tileK).toBe(0);
+        expect((splits - 1) * kSplit).toBeLessThan(k); // the last split is non-empty
+        expect(splits * kSplit).toBeGreaterThanOrEqual(k);
+      }
+    }
+    const launch = conv2dBackwardWeightKernel({ x: [256, 64, 32, 32], weight: [64, 64, 3, 3], padding: 1 });
+    expect(launch.split.splits).toBeGreaterThan(1);
+    expect(launch.kernel.dispatch[2]).toBe(launch.split.splits);
+  });
+
+  test('backward data uses stride phases for stride > 1 (s*s GEMMs over the phase grid)', () => {
+    const k = conv2dBackwardDataKernel({ x: [2, 4, 9, 9], weight: [6, 4, 3, 3], stride: 2, padding: 1 });
+    expect(k.label).toBe('conv2d_backward_data_phases');
+    expect(k.dispatch[2]).toBe(4);
+    expect(conv2dBackwardDataKernel({ x: [2, 4, 9, 9], weight: [6, 4, 3, 3], padding: 1 }).dispatch[2]).toBe(1);
+    expect(() => conv2dBackwardDataKernel({ x: [2, 4, 9, 9], weight: [6, 4, 3, 3], stride: 2, dilation: 2 }, { phases: true })).toThrow(/dilation 1/);
   });
 
   test('uniform packing follows WGSL layout (array<vec4<u32>,2> aligned to 16)', () => {

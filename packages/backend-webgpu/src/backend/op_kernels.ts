@@ -155,10 +155,16 @@ export const OP_KERNELS: Record<OpName, OpKernel> = {
     kernel: conv2dBackwardDataKernel({ x: quad(ctx.v.attrs['inputShape']), weight: quad(ctx.ins[1]!.shape), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) }),
     buffers: { dy: input(ctx, 0), weight: input(ctx, 1), dx: output(ctx) },
   }],
-  conv2d_backward_weight: (ctx) => [{
-    kernel: conv2dBackwardWeightKernel({ x: quad(ctx.ins[0]!.shape), weight: quad(ctx.v.attrs['weightShape']), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) }),
-    buffers: { x: input(ctx, 0), dy: input(ctx, 1), dweight: output(ctx) },
-  }],
+  conv2d_backward_weight: (ctx): Launch[] => {
+    const { kernel, split, weightSize } = conv2dBackwardWeightKernel({ x: quad(ctx.ins[0]!.shape), weight: quad(ctx.v.attrs['weightShape']), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) });
+    if (split.splits === 1) return [{ kernel, buffers: { x: input(ctx, 0), dy: input(ctx, 1), dweight: output(ctx) } }];
+    // Split-K: partial weight gradients in scratch 0, then their sum.
+    const partials = ctx.scratch(0, split.splits * weightSize);
+    return [
+      { kernel, buffers: { x: input(ctx, 0), dy: input(ctx, 1), dweight: partials } },
+      { kernel: reduceKernel('sum', { outer: 1, reduce: split.splits, inner: weightSize }), buffers: { x: partials, out: output(ctx) } },
+    ];
+  },
   max_pool2d: (ctx) => [{ kernel: pool2dKernel('max', poolShape(ctx.ins[0]!.shape, ctx.v.attrs)), buffers: { x: input(ctx, 0), y: output(ctx) } }],
   avg_pool2d: (ctx) => [{ kernel: pool2dKernel('avg', poolShape(ctx.ins[0]!.shape, ctx.v.attrs)), buffers: { x: input(ctx, 0), y: output(ctx) } }],
   max_pool2d_backward: (ctx) => [{

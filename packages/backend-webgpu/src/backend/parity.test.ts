@@ -75,4 +75,25 @@ describe.skipIf(!gpu)('parity with the reference backend', () => {
       }
     });
   }
+
+  test('conv gradients through split-K (dweight) and stride phases (dx) agree', async () => {
+    // batch*oh*ow = 4*32*32 = 4096 makes the first conv's weight gradient split-K; the stride-2 conv's
+    // input gradient runs as 4 phase GEMMs.
+    const g = new Graph();
+    const x = g.input('x', [4, 3, 32, 32]);
+    const w0 = g.state('w0', [4, 3, 3, 3]);
+    const w1 = g.state('w1', [6, 4, 3, 3]);
+    const h = ops.relu(ops.conv2d(x, w0, { padding: [1, 1] }));
+    const y = ops.conv2d(h, w1, { stride: [2, 2], padding: [1, 1] });
+    const loss = ops.sum(ops.mul(y, y));
+    const [gw0, gw1] = grad(loss, [w0, w1]);
+    const spec = { outputs: { loss, gw0: gw0!, gw1: gw1! }, initialState: { w0: randomArray(108, 41, -0.3, 0.3), w1: randomArray(216, 42, -0.2, 0.2) } };
+    const backend = new WebGpuBackend(gpu!.device);
+    const exe = (await backend.compile(spec)) as WebGpuExecutable;
+    expect(exe.stepLabels).toContain('conv2d_backward_weight_splitk');
+    expect(exe.stepLabels).toContain('conv2d_backward_data_phases');
+    exe.destroy();
+    const r = await compareWithReference(backend, spec, { x: randomArray(4 * 3 * 32 * 32, 43, -1, 1) });
+    for (const [name, e] of Object.entries(r.errors)) expect(e, name).toBeLessThan(1e-4);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { matmulKernel } from '@dogo/shaders-tensor';
+import { GEMM_TILINGS, matmulKernel, type GemmTilingName } from '@dogo/shaders-tensor';
 import { getTestGpu } from '../test_device.js';
 import { matmulRef } from '../testing/reference.js';
 import { randomArray, relL2, runKernel } from '../testing/util.js';
@@ -18,6 +18,20 @@ describe.skipIf(!gpu)('matmul kernel on WebGPU', () => {
         expect(relL2(c!, matmulRef(a, b, m, n, k, transA, transB))).toBeLessThan(1e-5);
       });
     }
+
+  // Every tiling of the table, transposed and not, on sizes that leave ragged tiles in m, n and k.
+  for (const name of Object.keys(GEMM_TILINGS) as GemmTilingName[]) {
+    test(`tiling ${name}`, async () => {
+      const [m2, n2, k2] = [133, 21, 19];
+      const a = randomArray(m2 * k2, 8);
+      const b = randomArray(k2 * n2, 9);
+      for (const [transA, transB] of [[false, false], [true, true]] as const) {
+        const kernel = matmulKernel({ m: m2, n: n2, k: k2 }, { transposeA: transA, transposeB: transB, tiling: GEMM_TILINGS[name] });
+        const { c } = await runKernel(gpu!.runner, kernel, { a, b }, { c: m2 * n2 }, NaN);
+        expect(relL2(c!, matmulRef(a, b, m2, n2, k2, transA, transB))).toBeLessThan(1e-5);
+      }
+    });
+  }
 
   test('bias + ReLU epilogue, non-default tiling', async () => {
     const [m2, n2, k2] = [19, 70, 33];

@@ -33,18 +33,20 @@ export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
 }
 
 /**
- * Uploads `inputs`, allocates zeroed `outputs` (element counts), runs `kernel` once and reads the
- * outputs back. Buffers are destroyed afterwards.
+ * Uploads `inputs`, allocates `outputs` (element counts) filled with `fill` (default 0; NaN catches
+ * elements a kernel fails to write), runs `kernel` once and reads the outputs back. Buffers are destroyed
+ * afterwards.
  */
 export async function runKernel(
   runner: KernelRunner,
   kernel: KernelSource,
   inputs: Record<string, Float32Array | Uint32Array | Int32Array>,
   outputs: Record<string, number>,
+  fill = 0,
 ): Promise<Record<string, Float32Array>> {
   const buffers: Record<string, GPUBuffer> = {};
   for (const [name, data] of Object.entries(inputs)) buffers[name] = runner.upload(data, name);
-  for (const [name, n] of Object.entries(outputs)) buffers[name] = runner.upload(new Float32Array(Math.max(1, n)), name);
+  for (const [name, n] of Object.entries(outputs)) buffers[name] = runner.upload(new Float32Array(Math.max(1, n)).fill(fill), name);
   await runner.run(kernel, buffers);
   const out: Record<string, Float32Array> = {};
   for (const [name, n] of Object.entries(outputs)) out[name] = await runner.readFloat32(buffers[name]!, n);
