@@ -7,7 +7,8 @@
 // --sweep also times every tiling of GEMM_TILINGS on every shape (ours only) and records which one was
 // fastest beside the one chooseGemmTiling picks: the data for tuning that choice on a new GPU.
 // Writes benchmarks/results/kernels-webgpu.json and prints a table. Budget: under 8 minutes on a GPU.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// tools/device/pack-webgpu-bench.mjs bundles this file into one script for a machine without the repo.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,16 +20,14 @@ const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out')
 const BUDGET_MS = 7.5 * 60 * 1000;
 const started = performance.now();
 
-for (const pkg of ['packages/node', 'packages/backend-webgpu', 'shaders/tensor']) {
-  if (!existsSync(path.join(root, pkg, 'dist', 'index.js'))) {
-    console.error(`${pkg}/dist is missing: build first (npm run build, or npx turbo run build --filter=@dogo/node...).`);
-    process.exit(2);
-  }
+let imported;
+try {
+  imported = await Promise.all([import('@dogo/node'), import('@dogo/backend-webgpu'), import('@dogo/shaders-tensor')]);
+} catch (e) {
+  console.error(`cannot load the dogo packages (${e?.message ?? e}): build first (npm run build, or npx turbo run build --filter=@dogo/node...).`);
+  process.exit(2);
 }
-
-const { requestNodeGpuDevice } = await import('@dogo/node');
-const { KernelRunner } = await import('@dogo/backend-webgpu');
-const shaders = await import('@dogo/shaders-tensor');
+const [{ requestNodeGpuDevice }, { KernelRunner }, shaders] = imported;
 
 const handle = await requestNodeGpuDevice();
 const { device, info } = handle;
