@@ -24,7 +24,7 @@ export class ViewRenderer {
     const outputs: Record<string, ReturnType<typeof ops.add>> = {};
     for (const v of [0, 1]) {
       const crop = ops.resizedCrop(images, g.input(`boxes.${v}`, [n, 5]), [h, w]);
-      outputs[`view.${v}`] = c === 3 ? ops.mul(colorAugment(ops.mul(crop, 1 / 255), g.input(`color.${v}`, [n, 6])), 255) : crop;
+      outputs[`view.${v}`] = c === 1 || c === 3 ? ops.mul(colorAugment(ops.mul(crop, 1 / 255), g.input(`color.${v}`, [n, 6])), 255) : crop;
     }
     return new ViewRenderer(await backend.compile({ outputs }), config, n);
   }
@@ -37,7 +37,7 @@ export class ViewRenderer {
     const feeds: Record<string, Float32Array> = { images: Float32Array.from(batch.subarray(0, n * c * h * w)) };
     for (const v of [0, 1]) {
       feeds[`boxes.${v}`] = Float32Array.from(sampleCropBoxes(rng, config.batchSize, h, w, config.crop).subarray(0, n * 5));
-      if (c === 3) feeds[`color.${v}`] = Float32Array.from(sampleColorParams(rng, config.batchSize, config.color).subarray(0, n * 6));
+      if (c === 1 || c === 3) feeds[`color.${v}`] = Float32Array.from(sampleColorParams(rng, config.batchSize, config.color).subarray(0, n * 6));
     }
     const out = await this.exe.run(feeds);
     const pixels = new Uint8Array(2 * n * c * h * w);

@@ -53,6 +53,29 @@ describe('colour augmentation', () => {
     expect(moved / P).toBeGreaterThan(0.01);
   });
 
+  it('gives one-channel images brightness and contrast only, as torchvision does for grayscale', async () => {
+    // SimCLR on grayscale data without intensity jitter matches crops by brightness and contrast, and its
+    // features get worse as it trains; torchvision's ColorJitter applies both to one channel and leaves
+    // saturation, hue and RandomGrayscale as no-ops.
+    const n = 4;
+    const rng = new Rng(5);
+    const x = Float32Array.from({ length: n * P }, () => 0.3 + 0.4 * rng.uniform());
+    const params = [[0.5, 1, 1, 1, 0, 0], [1, 0, 1, 1, 0, 0], [1, 1, 0, Math.cos(2), Math.sin(2), 1], [1.2, 0.5, 0.3, Math.cos(1), Math.sin(1), 1]];
+    const g = new Graph();
+    const y = colorAugment(g.input('x', [n, 1, H, W]), g.input('p', [n, 6]));
+    expect(y.shape).toEqual([n, 1, H, W]);
+    const exe = await new ReferenceBackend().compile({ outputs: { y } });
+    const out = (await exe.run({ x, p: Float32Array.from(params.flat()) }))['y']!.data;
+    const mean = (off: number, v: ArrayLike<number> = x) => Array.from({ length: P }, (_, p) => v[off + p]!).reduce((a, b) => a + b) / P;
+    for (let p = 0; p < P; p++) {
+      expect(out[p]).toBeCloseTo(0.5 * x[p]!, 6);
+      expect(out[P + p]).toBeCloseTo(mean(P), 6);
+      expect(out[2 * P + p]).toBeCloseTo(x[2 * P + p]!, 6);
+      const b = Math.min(1.2 * x[3 * P + p]!, 1);
+      expect(out[3 * P + p]).toBeCloseTo(0.5 * b + 0.5 * Array.from({ length: P }, (_, q) => Math.min(1.2 * x[3 * P + q]!, 1)).reduce((a, c) => a + c) / P, 6);
+    }
+  });
+
   it('samples SimCLR strengths: jitter with p=0.8, grayscale with p=0.2', () => {
     const n = 4000;
     const p = sampleColorParams(new Rng(4), n);

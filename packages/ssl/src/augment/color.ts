@@ -1,8 +1,11 @@
 /**
- * Colour augmentation of SimCLR for 3-channel images, as graph ops on images scaled to [0, 1]: colour
- * jitter (brightness, contrast, saturation, hue) and random grayscale, each sample with its own factors
- * from `params` [N, 6] = (brightness, contrast, saturation, cos and sin of the hue angle, gray 0|1),
- * drawn on the host.
+ * Colour augmentation of SimCLR, as graph ops on images scaled to [0, 1]: colour jitter (brightness,
+ * contrast, saturation, hue) and random grayscale, each sample with its own factors from `params` [N, 6] =
+ * (brightness, contrast, saturation, cos and sin of the hue angle, gray 0|1), drawn on the host.
+ * One-channel (grayscale) images get what torchvision's ColorJitter and RandomGrayscale do to them:
+ * brightness and contrast only (saturation, hue and grayscale leave one channel unchanged). Without that
+ * intensity jitter, SimCLR on grayscale data matches two crops by their brightness and contrast, a shortcut
+ * that lowers the kNN accuracy of the features as training goes on.
  * Differences from torchvision, on purpose: the four jitter steps run in a fixed order (torchvision
  * permutes them per call), and hue is a rotation of the chroma plane in YIQ space (torchvision converts to
  * HSV), which keeps the whole transform a few pointwise ops and one 3x3 mix per sample.
@@ -56,11 +59,16 @@ function rotateHue(x: Node, cos: Node, sin: Node): Node {
   return ops.reshape(y, [n, 3, h, w]);
 }
 
-/** Colour jitter then random grayscale on x [N,3,H,W] in [0,1]; params [N,6] as described above. */
+/**
+ * Colour jitter then random grayscale on x [N,3,H,W] in [0,1]; params [N,6] as described above. For x [N,1,H,W]
+ * only brightness and contrast (the other columns of params are read by nothing).
+ */
 export function colorAugment(x: Node, params: Node): Node {
-  if (x.shape[1] !== 3) throw new RangeError(`colorAugment needs 3 channels, got ${x.shape[1]}`);
+  const c = x.shape[1];
+  if (c !== 1 && c !== 3) throw new RangeError(`colorAugment needs 1 or 3 channels, got ${c}`);
   let y = clamp01(ops.mul(x, column(params, 0)));
-  const mean = ops.mean(gray(y), [1, 2, 3], true);
+  const mean = ops.mean(c === 1 ? y : gray(y), [1, 2, 3], true);
+  if (c === 1) return clamp01(ops.add(ops.mul(ops.sub(y, mean), column(params, 1)), mean));
   y = clamp01(ops.add(ops.mul(ops.sub(y, mean), column(params, 1)), mean));
   const gy = gray(y);
   y = clamp01(ops.add(ops.mul(ops.sub(y, gy), column(params, 2)), gy));

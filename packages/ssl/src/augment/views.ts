@@ -25,8 +25,8 @@ export function normalizePixels(x: Node, n: Normalization): Node {
 }
 
 /**
- * One view: the crop boxes [N,5] applied to the raw batch, resized back to the input size, then for colour
- * images the colour parameters [N,6] (see color.ts), then normalised.
+ * One view: the crop boxes [N,5] applied to the raw batch, resized back to the input size, then when given
+ * the colour parameters [N,6] (see color.ts; 1-channel images take brightness and contrast), then normalised.
  */
 export function augmentedView(raw: Node, boxes: Node, n: Normalization, color?: Node): Node {
   const crop = ops.resizedCrop(raw, boxes, [raw.shape[2]!, raw.shape[3]!]);

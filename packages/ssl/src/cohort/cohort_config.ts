@@ -36,7 +36,7 @@ export interface CohortConfig {
   /** Give every model the same two views (default false: each model its own two views). */
   sharedViews?: boolean;
   crop?: CropOptions;
-  /** Colour jitter and grayscale for 3-channel images (SimCLR's strengths by default). */
+  /** Colour jitter and grayscale (SimCLR's strengths by default); 1-channel images get the brightness and contrast part. */
   color?: ColorOptions;
   normalization: Normalization;
 }

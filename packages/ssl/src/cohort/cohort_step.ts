@@ -21,7 +21,7 @@ export interface CohortStep {
   outputs: Record<string, Node>;
   /** State name -> its new value after the step. */
   updates: Record<string, Node>;
-  /** Names of the feeds: raw images, crop boxes (and colour parameters for 3-channel images) per model and view, learning rate per model, step. */
+  /** Names of the feeds: raw images, crop boxes (and colour parameters for 1- and 3-channel images) per model and view, learning rate per model, step. */
   feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step: string };
 }
 
@@ -30,7 +30,7 @@ export function boxesFeed(model: number, view: number): string {
   return `boxes.${model}.${view}`;
 }
 
-/** Names of the colour-parameter feeds, beside the boxes (3-channel images only). */
+/** Names of the colour-parameter feeds, beside the boxes (1- and 3-channel images; grayscale ones use brightness and contrast). */
 export function colorFeed(model: number, view: number): string {
   return `color.${model}.${view}`;
 }
@@ -57,7 +57,7 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   cfg.members.forEach((m, mi) => {
     const viewModel = cfg.sharedViews ? 0 : mi;
     const names = [boxesFeed(viewModel, 0), boxesFeed(viewModel, 1)];
-    const colorNames = c === 3 ? [colorFeed(viewModel, 0), colorFeed(viewModel, 1)] : [];
+    const colorNames = c === 1 || c === 3 ? [colorFeed(viewModel, 0), colorFeed(viewModel, 1)] : [];
     boxes.push(names);
     colors.push(colorNames);
     const leaf = (name: string, cols: number) => g.inputs.get(name) ?? g.input(name, [n, cols]);
