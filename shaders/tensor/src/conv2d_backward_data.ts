@@ -36,7 +36,7 @@ export function conv2dBackwardDataKernel(shape: ConvShape, params: Conv2dBackwar
   const tiling = params.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
   return {
     label: phases ? 'conv2d_backward_data_phases' : 'conv2d_backward_data',
-    code: gemmCode(fillTemplate(WGSL.conv2d_backward_data, { PHASES: phases }, 'conv2d_backward_data.wgsl'), tiling, false, false),
+    code: gemmCode(fillTemplate(WGSL.conv2d_backward_data, { PHASES: phases, UNIT_STRIDE: !strided }, 'conv2d_backward_data.wgsl'), tiling, false, false),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
     dispatch: gemmDispatch(tiling, m, n, phases ? g.sh * g.sw : 1),

@@ -12,7 +12,8 @@
 // Bindings (group 0): 0 params (uniform Params), 1 dy (read), 2 weight (read), 3 dx (read_write).
 // Workgroup size: gemm_tiled. Dispatch: (ceil(n / TILE_N), ceil(c_in / TILE_M), 1 or s_h*s_w phases), n
 // = batch*h*w, or batch*phase_h*phase_w with phases.
-// Template parameters: PHASES (bool) and the gemm_tiled tiling parameters.
+// Template parameters: PHASES (bool), UNIT_STRIDE (bool: stride 1 on both axes, so the plain path needs
+// no division to find a tap's output pixel) and the gemm_tiled tiling parameters.
 
 struct Params {
   m: u32,
@@ -44,6 +45,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+const UNIT_STRIDE: bool = {{UNIT_STRIDE}};
 
 //#if PHASES
 // The residues (ry, rx) of phase index `phase` (row-major over stride_h x stride_w).
@@ -128,9 +131,14 @@ fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
   let ty = i32(iy + params.pad_h) - i32(ky * params.dil_h);
   let tx = i32(ix + params.pad_w) - i32(kx * params.dil_w);
   if (ty < 0 || tx < 0) { return 0.0; }
-  let oy = u32(ty) / params.stride_h;
-  let ox = u32(tx) / params.stride_w;
-  if (oy * params.stride_h != u32(ty) || ox * params.stride_w != u32(tx) || oy >= params.oh || ox >= params.ow) { return 0.0; }
+  var oy = u32(ty);
+  var ox = u32(tx);
+  if (!UNIT_STRIDE) {
+    oy = oy / params.stride_h;
+    ox = ox / params.stride_w;
+    if (oy * params.stride_h != u32(ty) || ox * params.stride_w != u32(tx)) { return 0.0; }
+  }
+  if (oy >= params.oh || ox >= params.ow) { return 0.0; }
   return dy[((b * params.c_out + co) * params.oh + oy) * params.ow + ox];
 }
 
