@@ -161,6 +161,13 @@ const gflops = (flops, ms) => (ms ? flops / ms / 1e6 : null);
 
 const sweep = flag('--sweep');
 const TILING_NAMES = Object.keys(shaders.GEMM_TILINGS);
+const withTiling = (name) => ({ tiling: shaders.GEMM_TILINGS[name] });
+
+/** Name of the tiling a spec chose by itself: the one whose explicit kernel has the same WGSL. */
+function chosenTiling(make) {
+  const code = make({}).code;
+  return TILING_NAMES.find((name) => make(withTiling(name)).code === code);
+}
 
 /**
  * One table row: ours (with the tiling chosen by default, `auto`: its name and details), tfjs beside it,
@@ -206,11 +213,12 @@ const overBudget = () => performance.now() - started > BUDGET_MS;
 for (const [m, n, k] of MATMUL) {
   if (overBudget()) break;
   const sizes = { a: m * k, b: k * n, c: m * n };
-  const withTiling = (name) => timeOurs([{ kernel: shaders.matmulKernel({ m, n, k }, { tiling: shaders.GEMM_TILINGS[name] }) }], sizes);
+  const make = (params) => shaders.matmulKernel({ m, n, k }, params);
   await record('matmul', `${m}x${n}x${k}`, 2 * m * n * k,
-    () => timeOurs([{ kernel: shaders.matmulKernel({ m, n, k }) }], sizes),
+    () => timeOurs([{ kernel: make({}) }], sizes),
     () => timeTf(() => [tf.randomNormal([m, k]), tf.randomNormal([k, n])], ([a, b]) => tf.matMul(a, b)),
-    { name: shaders.chooseGemmTiling(m, n) }, withTiling);
+    { name: chosenTiling(make) },
+    (name) => timeOurs([{ kernel: make(withTiling(name)) }], sizes));
 }
 
 for (const [name, x, w, s, p] of CONVS) {
@@ -224,31 +232,29 @@ for (const [name, x, w, s, p] of CONVS) {
   const hwio = [g.kh, g.kw, g.c, g.o];
   const dyShape = [g.n, g.oh, g.ow, g.o];
   const conv = { strides: [s, s], pad: p, dataFormat: 'NHWC', dilations: [1, 1] };
-  const tiling = (name) => ({ tiling: shaders.GEMM_TILINGS[name] });
+  const fwd = (params) => shaders.conv2dKernel(shape, params);
   const fwdSizes = { x: xs, weight: ws, y: ys };
   await record('conv2d', desc, flops,
-    () => timeOurs([{ kernel: shaders.conv2dKernel(shape) }], fwdSizes),
+    () => timeOurs([{ kernel: fwd({}) }], fwdSizes),
     () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(hwio)], ([xt, wt]) => tf.conv2d(xt, wt, s, p)),
-    { name: shaders.chooseGemmTiling(g.o, g.n * g.oh * g.ow) },
-    (name) => timeOurs([{ kernel: shaders.conv2dKernel(shape, tiling(name)) }], fwdSizes));
+    { name: chosenTiling(fwd) },
+    (name) => timeOurs([{ kernel: fwd(withTiling(name)) }], fwdSizes));
   if (overBudget()) break;
-  const dxKernel = shaders.conv2dBackwardDataKernel(shape);
+  const dx = (params) => shaders.conv2dBackwardDataKernel(shape, params);
   const dxSizes = { dy: ys, weight: ws, dx: xs };
   await record('conv2d_backward_data', desc, flops,
-    () => timeOurs([{ kernel: dxKernel }], dxSizes),
+    () => timeOurs([{ kernel: dx({}) }], dxSizes),
     () => timeTf(() => [tf.randomNormal(dyShape), tf.randomNormal(hwio)], ([dy, wt]) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, { ...conv, inputShape: nhwc })),
-    { name: TILING_NAMES.find((t) => shaders.conv2dBackwardDataKernel(shape, tiling(t)).code === dxKernel.code), phases: dxKernel.dispatch[2] > 1 },
-    (name) => timeOurs([{ kernel: shaders.conv2dBackwardDataKernel(shape, tiling(name)) }], dxSizes));
+    { name: chosenTiling(dx), phases: dx({}).dispatch[2] > 1 },
+    (name) => timeOurs([{ kernel: dx(withTiling(name)) }], dxSizes));
   if (overBudget()) break;
   const dw = weightGradLaunches(shape);
+  const timeDw = (launch) => timeOurs(launch.launches, { x: xs, dy: ys, dweight: ws, partials: launch.partials });
   await record('conv2d_backward_weight', desc, flops,
-    () => timeOurs(dw.launches, { x: xs, dy: ys, dweight: ws, partials: dw.partials }),
+    () => timeDw(dw),
     () => timeTf(() => [tf.randomNormal(nhwc), tf.randomNormal(dyShape)], ([xt, dy]) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, { ...conv, filterShape: hwio })),
-    { name: shaders.chooseGemmTiling(g.o, g.c * g.kh * g.kw), splits: dw.split.splits },
-    (name) => {
-      const t = weightGradLaunches(shape, tiling(name));
-      return timeOurs(t.launches, { x: xs, dy: ys, dweight: ws, partials: t.partials });
-    });
+    { name: chosenTiling((params) => shaders.conv2dBackwardWeightKernel(shape, params).kernel), splits: dw.split.splits },
+    (name) => timeDw(weightGradLaunches(shape, withTiling(name))));
 }
 
 /**

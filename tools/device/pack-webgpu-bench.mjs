@@ -55,10 +55,6 @@ cd "$here"
 `);
 chmodSync(path.join(out, 'run.sh'), 0o755);
 
-const du = (p) => {
-  const s = statSync(p);
-  return s.isDirectory() ? 0 : s.size;
-};
 const files = ['node.gz', 'bench-kernels.mjs', 'dogo.mjs', 'node_modules/webgpu/dist/linux-x64/dawn.node.gz', 'run.sh'];
-const total = files.reduce((a, f) => a + du(path.join(out, f)), 0);
+const total = files.reduce((a, f) => a + statSync(path.join(out, f)).size, 0);
 console.log(`packed ${path.relative(root, out)}: ${(total / 2 ** 20).toFixed(1)} MiB (${files.join(', ')})`);

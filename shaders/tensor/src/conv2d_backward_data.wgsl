@@ -48,6 +48,16 @@ struct Params {
 
 const UNIT_STRIDE: bool = {{UNIT_STRIDE}};
 
+// Flat index i of a [*, rows, cols] grid as (outer, row, col): a reduction index as (c_out, ky, kx), a
+// column as (image, y, x).
+fn unflatten(i: u32, rows: u32, cols: u32) -> vec3<u32> {
+  let per_outer = rows * cols;
+  let outer = i / per_outer;
+  let r = i - outer * per_outer;
+  let row = r / cols;
+  return vec3<u32>(outer, row, r - row * cols);
+}
+
 //#if PHASES
 // The residues (ry, rx) of phase index `phase` (row-major over stride_h x stride_w).
 fn phase_residues(phase: u32) -> vec2<u32> {
@@ -57,27 +67,19 @@ fn phase_residues(phase: u32) -> vec2<u32> {
 
 // Tap (ky, kx) of reduction index kk in phase `phase`, as (co, ky, kx); ky >= kh marks a missing tap.
 fn phase_tap(phase: u32, kk: u32) -> vec3<u32> {
-  let taps = params.phase_kh * params.phase_kw;
-  let co = kk / taps;
-  let r = kk - co * taps;
-  let ty = r / params.phase_kw;
-  let tx = r - ty * params.phase_kw;
+  let t = unflatten(kk, params.phase_kh, params.phase_kw);
   let res = phase_residues(phase);
-  return vec3<u32>(co, res.x + ty * params.stride_h, res.y + tx * params.stride_w);
+  return vec3<u32>(t.x, res.x + t.y * params.stride_h, res.y + t.z * params.stride_w);
 }
 
 // Input pixel of column `col` in phase `phase`, as (image, iy, ix); iy >= h or ix >= w marks a missing one.
 fn phase_pixel(phase: u32, col: u32) -> vec3<u32> {
-  let per_image = params.phase_h * params.phase_w;
-  let b = col / per_image;
-  let s = col - b * per_image;
-  let jy = s / params.phase_w;
-  let jx = s - jy * params.phase_w;
+  let j = unflatten(col, params.phase_h, params.phase_w);
   let res = phase_residues(phase);
   // First iy with (iy + pad_h) mod stride_h == ry.
   let iy0 = (res.x + params.stride_h - params.pad_h % params.stride_h) % params.stride_h;
   let ix0 = (res.y + params.stride_w - params.pad_w % params.stride_w) % params.stride_w;
-  return vec3<u32>(b, iy0 + jy * params.stride_h, ix0 + jx * params.stride_w);
+  return vec3<u32>(j.x, iy0 + j.y * params.stride_h, ix0 + j.z * params.stride_w);
 }
 
 fn load_a(phase: u32, row: u32, kk: u32) -> f32 {
@@ -118,18 +120,10 @@ fn load_a(batch: u32, row: u32, kk: u32) -> f32 {
 
 fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
   if (kk >= params.k || col >= params.n) { return 0.0; }
-  let khw = params.kh * params.kw;
-  let co = kk / khw;
-  let r = kk - co * khw;
-  let ky = r / params.kw;
-  let kx = r - ky * params.kw;
-  let hw = params.h * params.w;
-  let b = col / hw;
-  let s = col - b * hw;
-  let iy = s / params.w;
-  let ix = s - iy * params.w;
-  let ty = i32(iy + params.pad_h) - i32(ky * params.dil_h);
-  let tx = i32(ix + params.pad_w) - i32(kx * params.dil_w);
+  let t = unflatten(kk, params.kh, params.kw);
+  let p = unflatten(col, params.h, params.w);
+  let ty = i32(p.y + params.pad_h) - i32(t.y * params.dil_h);
+  let tx = i32(p.z + params.pad_w) - i32(t.z * params.dil_w);
   if (ty < 0 || tx < 0) { return 0.0; }
   var oy = u32(ty);
   var ox = u32(tx);
@@ -139,7 +133,7 @@ fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
     if (oy * params.stride_h != u32(ty) || ox * params.stride_w != u32(tx)) { return 0.0; }
   }
   if (oy >= params.oh || ox >= params.ow) { return 0.0; }
-  return dy[((b * params.c_out + co) * params.oh + oy) * params.ow + ox];
+  return dy[((p.x * params.c_out + t.x) * params.oh + oy) * params.ow + ox];
 }
 
 fn store_c(batch: u32, row: u32, col: u32, v: f32) {

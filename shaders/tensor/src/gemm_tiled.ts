@@ -38,9 +38,6 @@ export const GEMM_TILINGS = {
 
 export type GemmTilingName = keyof typeof GEMM_TILINGS;
 
-/** The general-case tiling (square64). */
-export const DEFAULT_GEMM_TILING: GemmTiling = GEMM_TILINGS.square64;
-
 const tilesOf = (t: GemmTiling, m: number, n: number) => ceilDiv(m, t.tileM) * ceilDiv(n, t.tileN);
 
 /**

@@ -6,7 +6,7 @@
 export * from './kernel.js';
 export { fillTemplate, TemplateError, type TemplateValue } from './template.js';
 export { WGSL, type WgslFile } from './wgsl.gen.js';
-export { DEFAULT_GEMM_TILING, GEMM_TILINGS, chooseGemmTiling, chooseSplitK, type GemmTiling, type GemmTilingName, type SplitK } from './gemm_tiled.js';
+export { GEMM_TILINGS, chooseGemmTiling, chooseSplitK, type GemmTiling, type GemmTilingName, type SplitK } from './gemm_tiled.js';
 export * from './matmul.js';
 export * from './conv2d.js';
 export * from './conv2d_backward_data.js';

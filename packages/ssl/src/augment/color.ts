@@ -68,8 +68,9 @@ export function colorAugment(x: Node, params: Node): Node {
   if (c !== 1 && c !== 3) throw new RangeError(`colorAugment needs 1 or 3 channels, got ${c}`);
   let y = clamp01(ops.mul(x, column(params, 0)));
   const mean = ops.mean(c === 1 ? y : gray(y), [1, 2, 3], true);
-  if (c === 1) return clamp01(ops.add(ops.mul(ops.sub(y, mean), column(params, 1)), mean));
   y = clamp01(ops.add(ops.mul(ops.sub(y, mean), column(params, 1)), mean));
+  // Saturation, hue and grayscale leave a single channel as it is.
+  if (c === 1) return y;
   const gy = gray(y);
   y = clamp01(ops.add(ops.mul(ops.sub(y, gy), column(params, 2)), gy));
   y = clamp01(rotateHue(y, column(params, 3), column(params, 4)));
