@@ -2,8 +2,9 @@
 // Build step of @dogo/backend-wasm: generates the WAT text of every kernel family in this folder, assembles
 // it with wabt into two modules (plain SIMD and relaxed SIMD) and writes their bytes, base64-encoded, to
 // packages/backend-wasm/src/kernels.gen.ts, so the package ships the binaries and needs no compiler at run
-// time. `node tools/wat/build-kernels.mjs` writes the file; `--check` exits 1 when it is stale;
-// `--wat DIR` also writes the .wat text of each variant for reading.
+// time. The generators import the core's pointwise table and the typed code table (pointwise_ops.ts), so
+// the script runs through tools/run-ts.mjs: `node tools/run-ts.mjs tools/wat/build-kernels.mjs` writes the
+// file; `--check` exits 1 when it is stale; `--wat DIR` also writes the .wat text of each variant.
 // Both modules import one shared memory: (import "env" "memory" (memory 1 65536 shared)).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,8 @@ import { createRequire } from 'node:module';
 import { VARIANTS } from './wat.mjs';
 import { gemmWat, GEMM_CONFIGS, GEMM_SCRATCH_BYTES } from './gemm.mjs';
 import { conv2dWat } from './conv2d.mjs';
-import { pointwiseWat, UNARY_OPS, BINARY_OPS } from './pointwise.mjs';
-import { reduceWat } from './reduce.mjs';
-import { softmaxWat } from './softmax.mjs';
 import { pool2dWat } from './pool2d.mjs';
-import { batchNormWat } from './batch_norm.mjs';
+import { momentsWat } from './moments.mjs';
 import { mathWat } from './math.mjs';
 import { fusedWat, FUSED_OPCODES, FUSED_TILE, FUSED_MAX_SLOTS, FUSED_MAX_REGS, FUSED_SCRATCH_BYTES } from './fused.mjs';
 
@@ -31,11 +29,8 @@ export function moduleWat(variant) {
 ${mathWat(variant)}
 ${gemmWat(variant)}
 ${conv2dWat(variant)}
-${pointwiseWat(variant)}
-${reduceWat(variant)}
-${softmaxWat(variant)}
 ${pool2dWat(variant)}
-${batchNormWat(variant)}
+${momentsWat(variant)}
 ${fusedWat(variant)}
 )
 `;
@@ -81,10 +76,6 @@ ${b64(bins.relaxed)}  '';
 export const GEMM_BLOCKING = ${JSON.stringify(GEMM_CONFIGS)} as const;
 /** Bytes of scratch one thread's gemm call needs. */
 export const GEMM_SCRATCH_BYTES = ${GEMM_SCRATCH_BYTES};
-/** Unary ops by id (the \`op\` argument of unary()). */
-export const UNARY_OP_IDS = ${JSON.stringify(Object.fromEntries(UNARY_OPS.map((o, k) => [o.name, k])))} as const;
-/** Binary ops by id (the \`op\` argument of binary()). */
-export const BINARY_OP_IDS = ${JSON.stringify(Object.fromEntries(BINARY_OPS.map((o, k) => [o.name, k])))} as const;
 /** Opcodes of the fused pointwise program (tools/wat/fused.mjs). */
 export const FUSED_OPCODES = ${JSON.stringify(FUSED_OPCODES)} as const;
 /** Fused kernel geometry: elements per tile, slots and registers per program, per-thread scratch bytes. */
@@ -97,8 +88,8 @@ export async function generate() {
   return renderGenTs(await assemble());
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
+/** Writes kernels.gen.ts (args: `--check` exits 1 when it is stale; `--wat DIR` also writes the WAT text). */
+export async function main(args) {
   const watDir = args.includes('--wat') ? args[args.indexOf('--wat') + 1] : null;
   if (watDir) {
     mkdirSync(watDir, { recursive: true });
@@ -108,7 +99,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   let old = '';
   try { old = readFileSync(GEN_PATH, 'utf8'); } catch { /* first build */ }
   if (args.includes('--check')) {
-    if (old !== text) { console.error(`${GEN_PATH} is stale: run node tools/wat/build-kernels.mjs`); process.exit(1); }
+    if (old !== text) { console.error(`${GEN_PATH} is stale: run node tools/run-ts.mjs tools/wat/build-kernels.mjs`); process.exit(1); }
   } else if (old !== text) {
     writeFileSync(GEN_PATH, text);
     console.log(`wrote ${path.relative(process.cwd(), GEN_PATH)}`);

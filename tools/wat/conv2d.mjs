@@ -5,9 +5,9 @@
 // at least the bytes stated per function; `gs` is the thread's GEMM_SCRATCH_BYTES gemm scratch.
 // A 1x1, stride 1, pad 0 convolution skips im2col (x is already the column matrix).
 //
-//   conv2d_fwd(x, w, y, bias, flags, C,H,W, O,KH,KW, SH,SW,PH,PW, OH,OW, n0,n1, p0,p1, cols, gs, nb)
+//   conv2d_fwd(x, w, y, C,H,W, O,KH,KW, SH,SW,PH,PW, OH,OW, n0,n1, p0,p1, cols, gs, nb)
 //     y[n, :, p] = W[O, C*KH*KW] . im2col(x[n])[:, p]  for images n0 <= n < n1, output pixels p0 <= p < p1
-//     (p = oh*OW + ow); flags as gemm: 2 relu, 8 bias per output channel (bias [O]).
+//     (p = oh*OW + ow).
 //     cols: packedA(O, C*KH*KW) + 64 + C*KH*KW*(p1-p0)*4 bytes, packedA(M, K) = ceil(M/MR)*MR*K*4 (the
 //     weights are packed once per call, then reused for every image).
 //   conv2d_bwd_data(dy, w, dx, C,H,W, O,KH,KW, SH,SW,PH,PW, OH,OW, n0,n1, c0,c1, cols, gs, nb)
@@ -177,7 +177,7 @@ const geoArgs = (skipO = true) => GEO.filter((n) => !skipO || n !== 'O').map(g).
 
 function forward() {
   return `
-(func $conv2d_fwd (export "conv2d_fwd") ${params(['x', 'w', 'y', 'bias', 'flags', ...GEO, 'n0', 'n1', 'p0', 'p1', 'cols', 'gs', 'nb'])}
+(func $conv2d_fwd (export "conv2d_fwd") ${params(['x', 'w', 'y', ...GEO, 'n0', 'n1', 'p0', 'p1', 'cols', 'gs', 'nb'])}
   ${locals(['n', 'CKK', 'OHW', 'np', 'xi', 'yi', 'B', 'ldb', 'direct', 'pa', 'k', 'wide', 'j', 'tmp'])}
   ${s('CKK', mul(mul(g('C'), g('KH')), g('KW')))}
   ${s('OHW', mul(g('OH'), g('OW')))}
@@ -198,7 +198,7 @@ function forward() {
           (call $im2col_ld ${at(g('x'), mul(mul(add(g('n'), g('j')), g('C')), mul(g('H'), g('W'))))} ${geoArgs()} (i32.const 0) ${g('CKK')} (i32.const 0) ${g('OHW')}
             ${at(g('cols'), mul(g('j'), g('OHW')))} ${g('wide')})`)}
         (call $gemm (i32.const 0) (i32.const 0) ${g('O')} ${g('wide')} ${g('CKK')} ${g('pa')} ${g('CKK')} ${g('cols')} ${g('wide')}
-          ${g('tmp')} ${g('wide')} (i32.or ${g('flags')} (i32.const 16)) (i32.const 0) ${g('O')} (i32.const 0) ${g('wide')} ${g('bias')} ${g('gs')})
+          ${g('tmp')} ${g('wide')} (i32.const 16) (i32.const 0) ${g('O')} (i32.const 0) ${g('wide')} ${g('gs')})
         (call $scatter_images ${g('tmp')} ${at(g('y'), mul(mul(g('n'), g('O')), g('OHW')))} ${g('k')} ${g('O')} ${g('OHW')})`)}
       (return)))
   ${forLoop('n', g('n0'), g('n1'), 1, `
@@ -210,7 +210,7 @@ function forward() {
         (call $im2col ${g('xi')} ${geoArgs()} (i32.const 0) ${g('CKK')} ${g('p0')} ${g('p1')} ${g('cols')})
         ${s('B', g('cols'))} ${s('ldb', g('np'))}))
     (call $gemm (i32.const 0) (i32.const 0) ${g('O')} ${g('np')} ${g('CKK')} ${g('pa')} ${g('CKK')} ${g('B')} ${g('ldb')}
-      ${at(g('yi'), g('p0'))} ${g('OHW')} (i32.or ${g('flags')} (i32.const 16)) (i32.const 0) ${g('O')} (i32.const 0) ${g('np')} ${g('bias')} ${g('gs')})`)})`;
+      ${at(g('yi'), g('p0'))} ${g('OHW')} (i32.const 16) (i32.const 0) ${g('O')} (i32.const 0) ${g('np')} ${g('gs')})`)})`;
 }
 
 function backwardData() {
@@ -237,7 +237,7 @@ function backwardData() {
         (call $gather_images ${at(g('dy'), mul(mul(g('n'), g('O')), g('OHW')))} ${g('bw')} ${g('k')} ${g('O')} ${g('OHW')})
         (call $gemm (i32.const 1) (i32.const 0) ${g('rows')} ${g('wide')} ${g('O')} ${g('pa')} ${g('CKK')}
           ${g('bw')} ${g('wide')} ${g('cols')} ${g('wide')} (i32.const 16)
-          (i32.const 0) ${g('rows')} (i32.const 0) ${g('wide')} (i32.const 0) ${g('gs')})
+          (i32.const 0) ${g('rows')} (i32.const 0) ${g('wide')} ${g('gs')})
         ${forLoop('j', i(0), g('k'), 1, `
           ${s('xi', at(g('x'), mul(mul(add(g('n'), g('j')), g('C')), g('HW'))))}
           (call $zero_f32 ${at(g('xi'), mul(g('c0'), g('HW')))} (i32.const 0) ${mul(sub(g('c1'), g('c0')), g('HW'))})
@@ -250,11 +250,11 @@ function backwardData() {
       (then
         (call $gemm (i32.const 1) (i32.const 0) ${sub(g('c1'), g('c0'))} ${g('OHW')} ${g('O')} ${g('pa')} ${g('C')}
           ${g('dyi')} ${g('OHW')} ${at(g('xi'), mul(g('c0'), g('HW')))} ${g('HW')} (i32.const 16)
-          (i32.const 0) ${sub(g('c1'), g('c0'))} (i32.const 0) ${g('OHW')} (i32.const 0) ${g('gs')}))
+          (i32.const 0) ${sub(g('c1'), g('c0'))} (i32.const 0) ${g('OHW')} ${g('gs')}))
       (else
         (call $gemm (i32.const 1) (i32.const 0) ${g('rows')} ${g('OHW')} ${g('O')} ${g('pa')} ${g('CKK')}
           ${g('dyi')} ${g('OHW')} ${g('cols')} ${g('OHW')} (i32.const 16)
-          (i32.const 0) ${g('rows')} (i32.const 0) ${g('OHW')} (i32.const 0) ${g('gs')})
+          (i32.const 0) ${g('rows')} (i32.const 0) ${g('OHW')} ${g('gs')})
         (call $zero_f32 ${at(g('xi'), mul(g('c0'), g('HW')))} (i32.const 0) ${mul(sub(g('c1'), g('c0')), g('HW'))})
         (call $col2im ${g('cols')} ${g('xi')} ${geoArgs()} ${mul(g('c0'), g('KK'))} ${mul(g('c1'), g('KK'))})))`)})`;
 }
@@ -283,7 +283,7 @@ function backwardWeight() {
           (call $im2col_ld ${at(g('x'), mul(mul(add(g('n'), g('j')), g('C')), g('HW')))} ${geoArgs()} ${g('r0')} ${g('r1')} (i32.const 0) ${g('OHW')}
             ${at(g('cols'), mul(g('j'), g('OHW')))} ${g('wide')})`)}
         (call $gemm (i32.const 0) (i32.const 1) ${g('O')} ${g('nr')} ${g('wide')} ${g('aw')} ${g('wide')} ${g('cols')} ${g('wide')}
-          ${at(g('dw'), g('r0'))} ${g('CKK')} ${g('fl')} (i32.const 0) ${g('O')} (i32.const 0) ${g('nr')} (i32.const 0) ${g('gs')})
+          ${at(g('dw'), g('r0'))} ${g('CKK')} ${g('fl')} (i32.const 0) ${g('O')} (i32.const 0) ${g('nr')} ${g('gs')})
         ${s('fl', i(1))}`)}
       (return)))
   ${forLoop('n', g('n0'), g('n1'), 1, `
@@ -295,6 +295,6 @@ function backwardWeight() {
         (call $im2col ${g('xi')} ${geoArgs()} ${g('r0')} ${g('r1')} (i32.const 0) ${g('OHW')} ${g('cols')})
         ${s('B', g('cols'))} ${s('ldb', g('OHW'))}))
     (call $gemm (i32.const 0) (i32.const 1) ${g('O')} ${g('nr')} ${g('OHW')} ${g('dyi')} ${g('OHW')} ${g('B')} ${g('ldb')}
-      ${at(g('dw'), g('r0'))} ${g('CKK')} ${g('fl')} (i32.const 0) ${g('O')} (i32.const 0) ${g('nr')} (i32.const 0) ${g('gs')})
+      ${at(g('dw'), g('r0'))} ${g('CKK')} ${g('fl')} (i32.const 0) ${g('O')} (i32.const 0) ${g('nr')} ${g('gs')})
     ${s('fl', i(1))}`)})`;
 }

@@ -15,7 +15,8 @@
 //   scr: per-thread scratch of FUSED_SCRATCH_BYTES, 64-byte aligned: slot table (4 bytes per slot, at most
 //     FUSED_MAX_SLOTS), row bases, row strides, then FUSED_MAX_REGS tiles.
 //   Opcodes `op.v` / `op.s` (unary on a vector / scalar slot), `op.vv`, `op.vs`, `op.sv`, `op.ss` (binary: a and
-//     b vector or scalar) write a register (all lanes of the tile, rounded up to 8). `store.v|s` copies exactly
+//     b vector or scalar; a unary op's numeric attribute is its scalar b) write a register (all lanes of the
+//     tile, rounded up to 8); pointwise opcodes come from the code tables in pointwise_ops.ts. `store.v|s` copies exactly
 //     the tile's elements of a slot to an operand; `radd.<out><src>` and `rmax.<out><src>` reduce into an
 //     operand: out `v` adds element-wise (the reduced dims have stride 0), out `s` adds the tile's sum (the
 //     inner dim is reduced too). Reduction outputs must be initialised (0 or -inf) by the caller.
@@ -27,7 +28,9 @@
 //     y[i0*ys0 + i1*ys1 + i2*ys2 + i3*ys3] = x[i0*xs0 + ...] for 4-byte elements (any dtype), i_d in the given
 //     ranges (i3 over all of D3). Contiguous rows use memory.copy; xs3 = 0, ys3 = 1 fills with one value.
 //     Strides in elements. Used for transpose, broadcast, slice, pad, concat and fills.
+import { BINARY_OP_NAMES, UNARY_OP_NAMES, numericAttrNames, pointwiseKey, unaryChoices, unaryCode } from '@dogo/core';
 import { g, s, i, params, locals, forLoop, add, min } from './wat.mjs';
+import { BINARY_WAT, UNARY_WAT } from './pointwise_ops.ts';
 
 /** Elements per tile: 512 floats = 2 KiB, so a program's registers stay in L1. */
 export const FUSED_TILE = 512;
@@ -38,39 +41,25 @@ export const FUSED_SCRATCH_BYTES = HEADER + FUSED_MAX_REGS * FUSED_TILE * 4;
 
 const zero = '(v128.const f32x4 0 0 0 0)';
 const one = '(v128.const f32x4 1 1 1 1)';
-const and1 = (m) => `(v128.and ${one} ${m})`;
 
-/** Unary ops of the program (core's pointwise semantics, exactly: relu and step map NaN to 0). */
-const UNARY = {
-  neg: (x) => `(f32x4.neg ${x})`,
-  exp: (x) => `(call $exp4 ${x})`,
-  log: (x) => `(call $log4 ${x})`,
-  sqrt: (x) => `(f32x4.sqrt ${x})`,
-  rsqrt: (x) => `(f32x4.div ${one} (f32x4.sqrt ${x}))`,
-  relu: (x) => `(v128.and ${x} (f32x4.gt ${x} ${zero}))`,
-  abs: (x) => `(f32x4.abs ${x})`,
-  square: (x) => `(f32x4.mul ${x} ${x})`,
-  reciprocal: (x) => `(f32x4.div ${one} ${x})`,
-  tanh: (x) => `(f32x4.sub ${one} (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (call $exp4 (f32x4.add ${x} ${x})) ${one})))`,
-  sigmoid: (x) => `(f32x4.div ${one} (f32x4.add ${one} (call $exp4 (f32x4.neg ${x}))))`,
-  step: (x) => and1(`(f32x4.gt ${x} ${zero})`),
-  sign: (x) => `(v128.or ${and1(`(f32x4.gt ${x} ${zero})`)} (v128.and (v128.const f32x4 -1 -1 -1 -1) (f32x4.lt ${x} ${zero})))`,
-};
-
-/** Binary ops (maximum: a >= b ? a : b, as core; comparisons give 1 or 0). */
-const BINARY = {
-  add: (a, b) => `(f32x4.add ${a} ${b})`,
-  sub: (a, b) => `(f32x4.sub ${a} ${b})`,
-  mul: (a, b) => `(f32x4.mul ${a} ${b})`,
-  div: (a, b) => `(f32x4.div ${a} ${b})`,
-  maximum: (a, b) => `(v128.bitselect ${a} ${b} (f32x4.ge ${a} ${b}))`,
-  minimum: (a, b) => `(v128.bitselect ${a} ${b} (f32x4.le ${a} ${b}))`,
-  pow: (a, b) => `(call $pow4 ${a} ${b})`,
-  equal: (a, b) => and1(`(f32x4.eq ${a} ${b})`),
-  greater: (a, b) => and1(`(f32x4.gt ${a} ${b})`),
-  greater_equal: (a, b) => and1(`(f32x4.ge ${a} ${b})`),
-  less_equal: (a, b) => and1(`(f32x4.le ${a} ${b})`),
-};
+/**
+ * The pointwise opcodes from the code tables (pointwise_ops.ts): [name, argument kinds, code(a, b)].
+ * A unary op is `op.v` / `op.s`; with a numeric attribute it reads it as the scalar operand b
+ * (`op.vs` / `op.ss`); an op with a string attribute has opcodes per value (`gelu:tanh.v`).
+ */
+function pointwiseOps() {
+  const list = [];
+  for (const op of UNARY_OP_NAMES) {
+    const params = numericAttrNames(op);
+    if (params.length > 1) throw new Error(`fused kernel: ${op} has ${params.length} numeric attributes; an instruction carries one`);
+    for (const choice of unaryChoices(op)) {
+      const code = unaryCode(UNARY_WAT, op, choice);
+      list.push([pointwiseKey({ op, choice }), params.length === 0 ? 'unary' : 'unary+param', (a, b) => code(a, params.length === 0 ? [] : [b])]);
+    }
+  }
+  for (const op of BINARY_OP_NAMES) list.push([op, 'binary', BINARY_WAT[op]]);
+  return list;
+}
 
 /** Every opcode in order: [name, emitter]. */
 function cases() {
@@ -90,14 +79,18 @@ function cases() {
         (br_if $l (i32.lt_u ${g('q')} ${g('nb')})))`;
   const va = (o) => s('va', vec('pa', o)), vb = (o) => s('vb', vec('pb', o));
   const none = () => '';
-  for (const [name, f] of Object.entries(UNARY)) {
-    list.push([`${name}.v`, loopV(va, f(g('va')))]);
-    list.push([`${name}.s`, `${s('va', spl('pa'))} ${s('va', f(g('va')))} ${loopV(none, g('va'))}`]);
-  }
-  for (const [name, f] of Object.entries(BINARY)) {
-    list.push([`${name}.vv`, loopV((o) => `${va(o)} ${vb(o)}`, f(g('va'), g('vb')))]);
+  for (const [name, kind, f] of pointwiseOps()) {
+    if (kind === 'unary') {
+      list.push([`${name}.v`, loopV(va, f(g('va')))]);
+      list.push([`${name}.s`, `${s('va', spl('pa'))} ${s('va', f(g('va')))} ${loopV(none, g('va'))}`]);
+      continue;
+    }
+    // binary, or unary with its numeric attribute as the scalar operand b
+    if (kind === 'binary') {
+      list.push([`${name}.vv`, loopV((o) => `${va(o)} ${vb(o)}`, f(g('va'), g('vb')))]);
+      list.push([`${name}.sv`, `${s('va', spl('pa'))} ${loopV(vb, f(g('va'), g('vb')))}`]);
+    }
     list.push([`${name}.vs`, `${s('vb', spl('pb'))} ${loopV(va, f(g('va'), g('vb')))}`]);
-    list.push([`${name}.sv`, `${s('va', spl('pa'))} ${loopV(vb, f(g('va'), g('vb')))}`]);
     list.push([`${name}.ss`, `${s('va', spl('pa'))} ${s('vb', spl('pb'))} ${s('va', f(g('va'), g('vb')))} ${loopV(none, g('va'))}`]);
   }
   // exact-length loops: vectors over the full groups of 4, then single lanes

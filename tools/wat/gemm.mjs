@@ -1,19 +1,18 @@
 // GEMM kernels (generator of WAT text; internal to the build).
 //
 // Contract of the exported wasm function
-//   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, flags, m0, m1, n0, n1, bias, scratch)
+//   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, flags, m0, m1, n0, n1, scratch)
 // computes, for rows m0 <= i < m1 and columns n0 <= j < n1 of C only (the caller splits work between
 // threads by these ranges):
-//   C[i,j] = (flags & ACCUMULATE ? C[i,j] : 0) + sum_k op(A)[i,k] * op(B)[k,j]   (+ bias) (relu)
-// Float32, row-major. A, B, C, bias, scratch are byte offsets into the shared memory; lda, ldb, ldc are
+//   C[i,j] = (flags & ACCUMULATE ? C[i,j] : 0) + sum_k op(A)[i,k] * op(B)[k,j]
+// Float32, row-major. A, B, C, scratch are byte offsets into the shared memory; lda, ldb, ldc are
 // leading dimensions in elements. op(A) is A [M,K] (A[i*lda+k]) or, with transA, A stored [K,M] (A[k*lda+i]);
 // op(B) is B [K,N] (B[k*ldb+j]) or, with transB, B stored [N,K] (B[j*ldb+k]).
-// flags: 1 ACCUMULATE, 2 RELU (applied last), 4 BIAS_COL (bias[j] added), 8 BIAS_ROW (bias[i] added),
-// 16 PACKED_A: A is op(A) already packed by gemm_pack_a_all(transA, A, lda, M, K, dst) (transA, lda unused).
+// flags: 1 ACCUMULATE, 16 PACKED_A: A is op(A) already packed by gemm_pack_a_all(transA, A, lda, M, K, dst) (transA, lda unused).
 //   gemm_pack_a_all writes gemm_packed_a_bytes(M, K) bytes; reusing one packed A over many products (a
 //   convolution's weights over the images of a batch) saves packing it each time.
 // scratch: GEMM_SCRATCH_BYTES bytes private to the calling thread (packed A block, packed B block, edge tile),
-// 16-byte aligned. Any M, N, K >= 0 (K = 0 gives C = 0 or C unchanged, then the epilogue).
+// 16-byte aligned. Any M, N, K >= 0 (K = 0 gives C = 0 or C unchanged).
 //
 // Method (BLIS): loop over NC-column blocks of B, K slices of at most KC (balanced: K split evenly), MC-row
 // blocks of A; pack the B block
@@ -42,7 +41,7 @@ export const GEMM_SCRATCH_BYTES = Math.max(...Object.values(GEMM_CONFIGS).map(
 /** @param {import('./wat.mjs').Variant} variant */
 export function gemmWat(variant) {
   const cfg = GEMM_CONFIGS[variant.name];
-  return [microKernel(variant, cfg), packA(cfg), packAll(cfg), packB(cfg), driver(cfg), epilogue()].join('\n');
+  return [microKernel(variant, cfg), packA(cfg), packAll(cfg), packB(cfg), driver(cfg)].join('\n');
 }
 
 function microKernel({ fma }, { MR, NV, NR }) {
@@ -214,7 +213,7 @@ function packAll({ MR, KC }) {
 
 function driver({ MR, NR, KC, MC, NC }) {
   return `
-(func $gemm (export "gemm") ${params(['transA', 'transB', 'M', 'N', 'K', 'A', 'lda', 'B', 'ldb', 'C', 'ldc', 'flags', 'm0', 'm1', 'n0', 'n1', 'bias', 'scratch'])}
+(func $gemm (export "gemm") ${params(['transA', 'transB', 'M', 'N', 'K', 'A', 'lda', 'B', 'ldb', 'C', 'ldc', 'flags', 'm0', 'm1', 'n0', 'n1', 'scratch'])}
   ${locals(['ap', 'bp', 'tile', 'jc', 'nc', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'load', 'acc', 'cp', 'r', 'j', 'ldcb', 'ca', 'ta', 'kcs', 'packed', 'mpad'])}
   (if (i32.or (i32.ge_s ${g('m0')} ${g('m1')}) (i32.ge_s ${g('n0')} ${g('n1')})) (then (return)))
   ${s('ap', g('scratch'))}
@@ -258,41 +257,6 @@ function driver({ MR, NR, KC, MC, NC }) {
                   ${forLoop('j', i(0), g('nr'), 1, `
                     (f32.store ${at(g('ca'), g('j'))}
                       (f32.add (f32.load ${at(g('ta'), g('j'))})
-                        (if (result f32) ${g('load')} (then (f32.load ${at(g('ca'), g('j'))})) (else (f32.const 0)))))`)}`)}))`)}`)}`)}`)}`)}
-  (if (i32.and ${g('flags')} (i32.const 14)) (then
-    (call $gemm_epilogue ${g('C')} ${g('ldc')} ${g('m0')} ${g('m1')} ${g('n0')} ${g('n1')} ${g('bias')} ${g('flags')}))))`;
+                        (if (result f32) ${g('load')} (then (f32.load ${at(g('ca'), g('j'))})) (else (f32.const 0)))))`)}`)}))`)}`)}`)}`)}`)})`;
 }
 
-// C[i, j] = relu?(C[i, j] + bias) over the thread's region.
-function epilogue() {
-  return `
-(func $gemm_epilogue ${params(['C', 'ldc', 'm0', 'm1', 'n0', 'n1', 'bias', 'flags'])}
-  ${locals(['r', 'p', 'end', 'vend', 'bp', 'relu', 'bcol'])} (local $rb v128) (local $x v128)
-  ${s('relu', `(i32.and ${g('flags')} (i32.const 2))`)}
-  ${s('bcol', `(i32.and ${g('flags')} (i32.const 4))`)}
-  ${forLoop('r', g('m0'), g('m1'), 1, `
-    ${s('rb', `(v128.const f32x4 0 0 0 0)`)}
-    (if (i32.and ${g('flags')} (i32.const 8)) (then ${s('rb', `(v128.load32_splat ${at(g('bias'), g('r'))})`)}))
-    ${s('p', at(g('C'), add(mul(g('r'), g('ldc')), g('n0'))))}
-    ${s('end', at(g('C'), add(mul(g('r'), g('ldc')), g('n1'))))}
-    ${s('vend', `(i32.sub ${g('end')} (i32.const 12))`)}
-    ${s('bp', at(g('bias'), g('n0')))}
-    (block $v_done (loop $v
-      (br_if $v_done (i32.ge_u ${g('p')} ${g('vend')}))
-      ${s('x', `(f32x4.add (v128.load ${g('p')}) ${g('rb')})`)}
-      (if ${g('bcol')} (then ${s('x', `(f32x4.add ${g('x')} (v128.load ${g('bp')}))`)}))
-      (if ${g('relu')} (then ${s('x', `(f32x4.max ${g('x')} (v128.const f32x4 0 0 0 0))`)}))
-      (v128.store ${g('p')} ${g('x')})
-      ${s('p', add(g('p'), i(16)))}
-      ${s('bp', add(g('bp'), i(16)))}
-      (br $v)))
-    (block $s_done (loop $sl
-      (br_if $s_done (i32.ge_u ${g('p')} ${g('end')}))
-      ${s('x', `(f32x4.add (v128.load32_zero ${g('p')}) ${g('rb')})`)}
-      (if ${g('bcol')} (then ${s('x', `(f32x4.add ${g('x')} (v128.load32_zero ${g('bp')}))`)}))
-      (if ${g('relu')} (then ${s('x', `(f32x4.max ${g('x')} (v128.const f32x4 0 0 0 0))`)}))
-      (f32.store ${g('p')} (f32x4.extract_lane 0 ${g('x')}))
-      ${s('p', add(g('p'), i(4)))}
-      ${s('bp', add(g('bp'), i(4)))}
-      (br $sl)))`)})`;
-}

@@ -3,6 +3,9 @@
 //     x < -87.34 gives 0, x > 88.72 gives +inf, NaN stays NaN; 88.03 < x <= 88.72 saturates to +inf early.
 //   $log4(v128) -> v128: ln x per lane, Cephes logf polynomial (~1 ulp on normal numbers);
 //     log 0 = -inf, log(+inf) = +inf, x < 0 or NaN gives NaN; subnormal inputs are not exact.
+//   $erf4(v128) -> v128: erf x per lane: |x| < 0.5 the Maclaurin series to x^11 (error < 2e-8), else
+//     Abramowitz & Stegun 7.1.26, 1 - t(a1 + t(a2 + ...)) e^(-x²) with t = 1/(1 + p|x|) (absolute error
+//     < 1.5e-7 before rounding), with the sign of x; NaN stays NaN.
 //   $hsum(v128) -> f32, $hmax(v128) -> f32: horizontal sum / max of the 4 lanes.
 // Not exported: other kernels call them.
 
@@ -44,6 +47,19 @@ export function mathWat({ fma }) {
   (local.set $y (v128.bitselect ${f('inf')} (local.get $y) (f32x4.eq (local.get $x) ${f('inf')})))
   (v128.bitselect ${f('nan')} (local.get $y)
     (v128.or (f32x4.lt (local.get $x) ${f(0)}) (f32x4.ne (local.get $x) (local.get $x)))))
+
+(func $erf4 (param $x v128) (result v128) (local $a v128) (local $x2 v128) (local $s v128) (local $t v128) (local $b v128)
+  (local.set $a (f32x4.abs (local.get $x)))
+  (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+  (local.set $s ${f(-0.0008548327023450853)})
+  ${poly('s', 'x2', [0.005223977625442188, -0.026866170645131254, 0.11283791670955126, -0.37612638903183754, 1.1283791670955126])}
+  (local.set $s (f32x4.mul (local.get $s) (local.get $x)))
+  (local.set $t (f32x4.div ${f(1)} ${fma('(local.get $a)', f(0.3275911), f(1))}))
+  (local.set $b ${f(1.061405429)})
+  ${poly('b', 't', [-1.453152027, 1.421413741, -0.284496736, 0.254829592])}
+  (local.set $b (f32x4.sub ${f(1)} (f32x4.mul (f32x4.mul (local.get $b) (local.get $t)) (call $exp4 (f32x4.neg (local.get $x2))))))
+  (local.set $b (v128.or (local.get $b) (v128.and (local.get $x) ${k('0x80000000')})))
+  (v128.bitselect (local.get $s) (local.get $b) (f32x4.lt (local.get $a) ${f(0.5)})))
 
 (func $hsum (param $v v128) (result f32)
   (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))

@@ -17,8 +17,9 @@ export {
   conv2dOutputSize, type Conv2dGeometry, type Conv2dForwardParams, type Conv2dBackwardDataParams,
   type Conv2dBackwardWeightParams,
 } from './runtime/conv2d.js';
-export { pool2dOutputSize, type UnaryOp, type BinaryOp, type BinaryLayout, type Pool2dGeometry } from './runtime/elementwise.js';
+export { pool2dOutputSize, type Pool2dGeometry } from './runtime/pool2d.js';
+export type { MomentsParams } from './runtime/moments.js';
 export { GEMM_BLOCKING, GEMM_SCRATCH_BYTES } from './kernels.gen.js';
-export { WasmBackend, WasmExecutable, type WasmBackendOptions, type StepProfile } from './backend/wasm_backend.js';
+export { WasmBackend, WasmExecutable, WASM_FUSION_RULES, type WasmBackendOptions, type StepProfile } from './backend/wasm_backend.js';
 export type { Launch, HostLaunch, KernelLaunch } from './runtime/launch.js';
 export type { FusedParams, Copy4dParams } from './runtime/fused.js';

@@ -1,16 +1,18 @@
 /**
- * Emitters of the ops that run as their own kernels, one row per op (typed over KernelOpName, so an op the
- * lowering table sends here without a row fails to compile). Each records launches on the runtime: GEMM and
- * convolutions, pooling, strided copies for layout ops, and host loops for the rare small ops (one_hot, cast,
- * resized_crop), which run on the dispatching thread inside the replayed list. Internal to the backend.
+ * Emitters of the kernel steps, one row per op that reaches one on this backend (typed over KernelOpName and
+ * broadcast_to, so a kernel op without a row fails to compile; reductions always run in fused groups here).
+ * Each records launches on the runtime: GEMM and convolutions, pooling, the moments kernel, strided copies
+ * for layout ops and stored broadcasts, and host loops for the rare small ops (one_hot, cast, resized_crop),
+ * which run on the dispatching thread inside the replayed list. Attributes are read through attrsOf.
+ * Internal to the backend.
  */
-import { matmulDims, sizeOf, stridesOf, type PlanValue, type Shape } from '@dogo/core';
-import type { EmitEnv } from './fusion.js';
-import type { KernelOpName } from './op_table.js';
+import { attrsOf, matmulDims, momentsView, sizeOf, stridesOf, type BroadcastOpName, type KernelOpName, type PlanValue, type Shape } from '@dogo/core';
+import type { EmitEnv } from './emit_env.js';
 
 type Emitter = (env: EmitEnv, v: PlanValue) => void;
 
-const addrOf = (env: EmitEnv, i: number) => env.addr(env.storage[i]!);
+const addrOf = (env: EmitEnv, i: number) => env.addr(i);
+const inputOf = (env: EmitEnv, v: PlanValue, k: number) => env.plan.values[v.inputs[k]!]!;
 
 /**
  * Records y[i . yStrides] = x[i . xStrides] over `dims` (4-byte elements, strides in elements), collapsing
@@ -57,92 +59,94 @@ function fillHost(env: EmitEnv, at: number, count: number, value: number): void 
   rt.host('fill', () => { rt.memoryF32().fill(value, from, to); });
 }
 
-const conv = (v: PlanValue, x: Shape, w: Shape) => {
-  const [n, c, h, wd] = x as [number, number, number, number];
-  const [o, , kh, kw] = w as [number, number, number, number];
-  const [sh, sw] = v.attrs['stride'] as [number, number];
-  const [ph, pw] = v.attrs['padding'] as [number, number];
-  return { n, c, h, w: wd, o, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
+type Quad = readonly [number, number, number, number];
+const quad = (s: Shape): Quad => s as unknown as Quad;
+
+const conv = (a: { readonly stride: readonly number[]; readonly padding: readonly number[] }, x: Shape, w: Shape) => {
+  const [n, c, h, wd] = quad(x);
+  const [o, , kh, kw] = quad(w);
+  return { n, c, h, w: wd, o, kh, kw, strideH: a.stride[0]!, strideW: a.stride[1]!, padH: a.padding[0]!, padW: a.padding[1]! };
 };
 
-const pool = (v: PlanValue, x: Shape) => {
-  const [n, c, h, w] = x as [number, number, number, number];
-  const [kh, kw] = v.attrs['kernel'] as [number, number];
-  const [sh, sw] = v.attrs['stride'] as [number, number];
-  const [ph, pw] = v.attrs['padding'] as [number, number];
-  return { planes: n * c, h, w, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
+const pool = (a: { readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] }, x: Shape) => {
+  const [n, c, h, w] = quad(x);
+  return { planes: n * c, h, w, kh: a.kernel[0]!, kw: a.kernel[1]!, strideH: a.stride[0]!, strideW: a.stride[1]!, padH: a.padding[0]!, padW: a.padding[1]! };
 };
 
-export const KERNELS: Record<KernelOpName, Emitter> = {
+export const KERNELS: Record<KernelOpName | BroadcastOpName, Emitter> = {
   matmul: (env, v) => {
-    const [a, b] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
-    const tA = Boolean(v.attrs['transposeA']), tB = Boolean(v.attrs['transposeB']);
+    const [a, b] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
+    const { transposeA: tA, transposeB: tB } = attrsOf(v, 'matmul');
     const { m, k, n } = matmulDims(a.shape, b.shape, { transposeA: tA, transposeB: tB });
     if (m === 0 || n === 0) return;
     env.rt.gemm({ m, n, k, a: addrOf(env, a.index), b: addrOf(env, b.index), c: addrOf(env, v.index), transposeA: tA, transposeB: tB });
   },
   conv2d: (env, v) => {
-    const [x, w] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
-    env.rt.conv2dForward({ ...conv(v, x.shape, w.shape), x: addrOf(env, x.index), weight: addrOf(env, w.index), y: addrOf(env, v.index) });
+    const [x, w] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
+    env.rt.conv2dForward({ ...conv(attrsOf(v, 'conv2d'), x.shape, w.shape), x: addrOf(env, x.index), weight: addrOf(env, w.index), y: addrOf(env, v.index) });
   },
   conv2d_backward_data: (env, v) => {
-    const [dy, w] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
-    env.rt.conv2dBackwardData({ ...conv(v, v.attrs['inputShape'] as number[], w.shape), dy: addrOf(env, dy.index), weight: addrOf(env, w.index), dx: addrOf(env, v.index) });
+    const [dy, w] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
+    const a = attrsOf(v, 'conv2d_backward_data');
+    env.rt.conv2dBackwardData({ ...conv(a, a.inputShape, w.shape), dy: addrOf(env, dy.index), weight: addrOf(env, w.index), dx: addrOf(env, v.index) });
   },
   conv2d_backward_weight: (env, v) => {
-    const [x, dy] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
-    env.rt.conv2dBackwardWeight({ ...conv(v, x.shape, v.attrs['weightShape'] as number[]), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index) });
+    const [x, dy] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
+    const a = attrsOf(v, 'conv2d_backward_weight');
+    env.rt.conv2dBackwardWeight({ ...conv(a, x.shape, a.weightShape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index) });
   },
   max_pool2d: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    env.rt.maxPool2dForward({ ...pool(v, x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
+    const x = env.plan.values[v.inputs[0]!]!;
+    env.rt.maxPool2dForward({ ...pool(attrsOf(v, 'max_pool2d'), x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
   },
   max_pool2d_backward: (env, v) => {
-    const [x, dy] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
-    env.rt.maxPool2dBackward({ ...pool(v, x.shape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
+    const [x, dy] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
+    env.rt.maxPool2dBackward({ ...pool(attrsOf(v, 'max_pool2d_backward'), x.shape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
   },
   avg_pool2d: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    env.rt.avgPool2dForward({ ...pool(v, x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
+    const x = env.plan.values[v.inputs[0]!]!;
+    env.rt.avgPool2dForward({ ...pool(attrsOf(v, 'avg_pool2d'), x.shape), x: addrOf(env, x.index), y: addrOf(env, v.index) });
   },
   avg_pool2d_backward: (env, v) => {
-    const dy = env.values[v.inputs[0]!]!;
-    env.rt.avgPool2dBackward({ ...pool(v, v.attrs['inputShape'] as number[]), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
+    const dy = env.plan.values[v.inputs[0]!]!;
+    const a = attrsOf(v, 'avg_pool2d_backward');
+    env.rt.avgPool2dBackward({ ...pool(a, a.inputShape), dy: addrOf(env, dy.index), dx: addrOf(env, v.index) });
   },
   transpose: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    const perm = v.attrs['perm'] as number[];
+    const x = env.plan.values[v.inputs[0]!]!;
+    const { perm } = attrsOf(v, 'transpose');
     const inSt = stridesOf(x.shape);
     emitCopy(env, v.shape, addrOf(env, x.index), perm.map((p) => inSt[p]!), addrOf(env, v.index), stridesOf(v.shape));
   },
   slice: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    const begin = v.attrs['begin'] as number[];
+    const x = env.plan.values[v.inputs[0]!]!;
+    const { begin } = attrsOf(v, 'slice');
     const inSt = stridesOf(x.shape);
     const off = begin.reduce((acc, b, d) => acc + b * inSt[d]!, 0);
     emitCopy(env, v.shape, addrOf(env, x.index) + 4 * off, inSt, addrOf(env, v.index), stridesOf(v.shape));
   },
   pad: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    const before = v.attrs['before'] as number[];
+    const x = env.plan.values[v.inputs[0]!]!;
+    const { before } = attrsOf(v, 'pad');
     const outSt = stridesOf(v.shape);
     fillHost(env, addrOf(env, v.index), v.size, 0);
     const off = before.reduce((acc, b, d) => acc + b * outSt[d]!, 0);
     emitCopy(env, x.shape, addrOf(env, x.index), stridesOf(x.shape), addrOf(env, v.index) + 4 * off, outSt);
   },
   concat: (env, v) => {
-    const axis = (v.attrs['axis'] as number) < 0 ? (v.attrs['axis'] as number) + v.shape.length : (v.attrs['axis'] as number);
+    const { axis: a } = attrsOf(v, 'concat');
+    const axis = a < 0 ? a + v.shape.length : a;
     const outSt = stridesOf(v.shape);
     let start = 0;
     for (const i of v.inputs) {
-      const x = env.values[i]!;
+      const x = env.plan.values[i]!;
       emitCopy(env, x.shape, addrOf(env, x.index), stridesOf(x.shape), addrOf(env, v.index) + 4 * start * outSt[axis]!, outSt);
       start += x.shape[axis]!;
     }
   },
   one_hot: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
-    const depth = v.attrs['depth'] as number;
+    const x = env.plan.values[v.inputs[0]!]!;
+    const { depth } = attrsOf(v, 'one_hot');
     const { rt } = env;
     const src = addrOf(env, x.index) / 4, dst = addrOf(env, v.index) / 4, n = x.size;
     rt.host('one_hot', () => {
@@ -155,7 +159,7 @@ export const KERNELS: Record<KernelOpName, Emitter> = {
     });
   },
   cast: (env, v) => {
-    const x = env.values[v.inputs[0]!]!;
+    const x = env.plan.values[v.inputs[0]!]!;
     const { rt } = env;
     const src = addrOf(env, x.index) / 4, dst = addrOf(env, v.index) / 4, n = v.size;
     if (x.dtype === v.dtype) {
@@ -172,10 +176,24 @@ export const KERNELS: Record<KernelOpName, Emitter> = {
       });
     }
   },
+  moments: (env, v) => {
+    const x = inputOf(env, v, 0);
+    const { outer, channels, inner } = momentsView(x.shape, attrsOf(v, 'moments').axes);
+    const out = addrOf(env, v.index);
+    env.rt.moments({ x: addrOf(env, x.index), mean: out, variance: out + 4 * channels, outer, channels, inner });
+  },
+  broadcast_to: (env, v) => {
+    const x = inputOf(env, v, 0);
+    const st = stridesOf(x.shape);
+    const off = v.shape.length - x.shape.length;
+    const xs = v.shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : st[i - off]!));
+    emitCopy(env, v.shape, addrOf(env, x.index), xs, addrOf(env, v.index), stridesOf(v.shape));
+  },
   resized_crop: (env, v) => {
-    const [x, boxes] = v.inputs.map((i) => env.values[i]!) as [PlanValue, PlanValue];
+    const [x, boxes] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const [oh, ow] = v.attrs['size'] as [number, number];
+    const { size } = attrsOf(v, 'resized_crop');
+    const oh = size[0]!, ow = size[1]!;
     const { rt } = env;
     const xs = addrOf(env, x.index) / 4, bs = addrOf(env, boxes.index) / 4, ys = addrOf(env, v.index) / 4;
     rt.host('resized_crop', () => resizedCrop(rt.memoryF32(), xs, bs, ys, n, c, h, w, oh, ow));
@@ -218,13 +236,3 @@ function resizedCrop(m: Float32Array, xs: number, bs: number, ys: number, n: num
     }
   }
 }
-
-/** Materialised broadcast_to: a strided copy with zero strides on the broadcast dims. */
-export function emitBroadcast(env: EmitEnv, v: PlanValue): void {
-  const x = env.values[v.inputs[0]!]!;
-  const st = stridesOf(x.shape);
-  const off = v.shape.length - x.shape.length;
-  const xs = v.shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : st[i - off]!));
-  emitCopy(env, v.shape, addrOf(env, x.index), xs, addrOf(env, v.index), stridesOf(v.shape));
-}
-

@@ -2,15 +2,19 @@
  * Every primitive op on the wasm backend against the reference backend, on random data, with layouts that
  * exercise each path: broadcasting of every kind (per channel, per sample, scalars, rank 5), reductions over
  * non-contiguous axes with and without kept dims, int32 values through layout ops, one_hot and cast.
- * The case table is typed over OpName, so a new op without a case fails to compile.
+ * The case table is typed over OpName, so a new op without a case fails to compile; pointwise cases come
+ * from the core's tables (each row's domain, every value of a string attribute, a non-default numeric one).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph, ops, ReferenceBackend, type Node, type OpName, type HostTensor } from '@dogo/core';
+import {
+  BINARY_OP_NAMES, BINARY_TABLE, Graph, UNARY_OP_NAMES, UNARY_TABLE, ops, ReferenceBackend, sampleDomain, unaryChoices, unaryDefaults,
+  type BinaryOpName, type Domain, type HostTensor, type Node, type OpName, type UnaryOpName,
+} from '@dogo/core';
 import { WasmRuntime } from '../runtime/wasm_runtime.js';
 import { WasmBackend } from './wasm_backend.js';
 import { testWorkerHost } from './test_worker_host.js';
 
-type Case = (g: Graph, f: (name: string, shape: number[], opts?: { lo?: number; hi?: number }) => Node) => Record<string, Node>;
+type Case = (g: Graph, f: (name: string, shape: number[], domain?: Domain) => Node) => Record<string, Node>;
 
 function rand(seed: number): () => number {
   let s = seed >>> 0;
@@ -20,18 +24,32 @@ function rand(seed: number): () => number {
   };
 }
 
-const un = (op: OpName, lo = -3, hi = 3): Case => (g, f) => {
-  const x = f('x', [2, 3, 5, 7], { lo, hi });
-  return { y: g.node(op, [x]), bc: g.node(op, [f('s', [1, 3, 1, 1], { lo, hi })]) };
+/** A unary op on [2,3,5,7] and broadcast from [1,3,1,1], for each value of its string attribute and, for a numeric one, a non-default value. */
+const un = (op: UnaryOpName): Case => (g, f) => {
+  const { domain } = UNARY_TABLE[op];
+  const defaults = unaryDefaults(op);
+  const variants = unaryChoices(op).map((c) => {
+    const attrs = { ...defaults };
+    for (const [k, v] of Object.entries(defaults)) {
+      if (typeof v === 'string' && c !== undefined) attrs[k] = c;
+      if (typeof v === 'number') attrs[k] = v * 3 + 0.05;
+    }
+    return attrs;
+  });
+  const x = f('x', [2, 3, 5, 7], domain), s = f('s', [1, 3, 1, 1], domain);
+  const out: Record<string, Node> = { y: g.node(op, [x], defaults), bc: g.node(op, [s], defaults) };
+  variants.forEach((attrs, k) => (out[`v${k}`] = g.node(op, [x], attrs)));
+  return out;
 };
 // same shape, per channel, per sample, scalar on either side, rank 5 with interleaved broadcast
-const bin = (op: OpName, lo = -3, hi = 3, blo = lo, bhi = hi): Case => (g, f) => {
-  const a = f('a', [2, 3, 5, 6], { lo, hi }), b = f('b', [2, 3, 5, 6], { lo: blo, hi: bhi });
-  const c = f('c', [1, 3, 1, 1], { lo: blo, hi: bhi }), n = f('n', [2, 1, 1, 1], { lo, hi }), s = f('s', [], { lo: blo, hi: bhi });
-  const p = f('p', [2, 1, 4, 1, 3], { lo, hi }), q = f('q', [1, 5, 1, 2, 3], { lo: blo, hi: bhi });
+const bin = (op: BinaryOpName): Case => (g, f) => {
+  const [da, db] = BINARY_TABLE[op].domain;
+  const a = f('a', [2, 3, 5, 6], da), b = f('b', [2, 3, 5, 6], db);
+  const c = f('c', [1, 3, 1, 1], db), n = f('n', [2, 1, 1, 1], da), s = f('s', [], db);
+  const p = f('p', [2, 1, 4, 1, 3], da), q = f('q', [1, 5, 1, 2, 3], db);
   return {
     same: g.node(op, [a, b]), perChannel: g.node(op, [a, c]), perSample: g.node(op, [n, b]), scalar: g.node(op, [s, a]),
-    rank5: g.node(op, [p, q]), rows: g.node(op, [f('r', [4, 1], { lo, hi }), f('t', [1, 9], { lo: blo, hi: bhi })]),
+    rank5: g.node(op, [p, q]), rows: g.node(op, [f('r', [4, 1], da), f('t', [1, 9], db)]),
   };
 };
 
@@ -40,15 +58,13 @@ const CASES: Record<OpName, Case> = {
   state: (g) => ({ y: ops.add(g.state('w', [3]), 1) }),
   constant: (g) => ({ y: ops.mul(g.constant([1, 2, 3, 4, 5, 6], [2, 3]), 2), i: g.constant([1, -2, 3], [3], 'int32') }),
   fill: (g) => ({ y: ops.add(g.fill(2.5, [2, 3]), 0), i: g.fill(7, [4], 'int32') }),
-  neg: un('neg'), exp: un('exp', -5, 5), log: un('log', 0.01, 10), sqrt: un('sqrt', 0, 10), rsqrt: un('rsqrt', 0.1, 10),
-  relu: un('relu'), abs: un('abs'), square: un('square'), reciprocal: un('reciprocal', 0.5, 4), tanh: un('tanh', -4, 4),
-  sigmoid: un('sigmoid', -6, 6), step: un('step'), sign: un('sign'),
-  add: bin('add'), sub: bin('sub'), mul: bin('mul'), div: bin('div', -3, 3, 0.5, 3), maximum: bin('maximum'), minimum: bin('minimum'),
-  pow: bin('pow', 0.2, 3, -2, 2), equal: (g, f) => {
+  ...(Object.fromEntries(UNARY_OP_NAMES.map((op) => [op, un(op)])) as Record<UnaryOpName, Case>),
+  ...(Object.fromEntries(BINARY_OP_NAMES.map((op) => [op, bin(op)])) as Record<BinaryOpName, Case>),
+  // random operands are never equal: compare a tensor with itself too
+  equal: (_g, f) => {
     const a = f('a', [4, 6]);
     return { y: ops.equal(a, ops.stopGradient(a)), z: ops.equal(a, f('b', [1, 6])) };
   },
-  greater: bin('greater'), greater_equal: bin('greater_equal'), less_equal: bin('less_equal'),
   sum: (_g, f) => {
     const x = f('x', [3, 4, 5, 6]);
     return {
@@ -57,6 +73,10 @@ const CASES: Record<OpName, Case> = {
       r5: ops.sum(f('p', [2, 3, 2, 4, 5]), [0, 2, 4]),
     };
   },
+  moments: (_g, f) => ({
+    nchw: ops.moments(f('x', [3, 5, 4, 6]), [0, 2, 3]), rows: ops.moments(f('r', [7, 10], { lo: -3, hi: 5 }), [0]), last: ops.moments(f('l', [2, 3, 9]), [-1]),
+    all: ops.moments(f('a', [4, 6]), [0, 1]), lead: ops.moments(f('p', [2, 3, 4, 5]), [0, 1]),
+  }),
   max: (_g, f) => {
     const x = f('x', [3, 4, 5, 6]);
     return { all: ops.max(x), a1: ops.max(x, [1], true), a3: ops.max(x, [-1]), a02: ops.max(ops.exp(x), [0, 2], true) };
@@ -117,10 +137,9 @@ async function compare(rt: WasmRuntime, op: OpName, fuse: boolean): Promise<void
   const g = new Graph();
   const r = rand(op.length * 7919 + 1);
   const feeds: Record<string, HostTensor> = {};
-  const f = (name: string, shape: number[], o: { lo?: number; hi?: number } = {}) => {
+  const f = (name: string, shape: number[], d: Domain = { lo: -3, hi: 3 }) => {
     const x = g.input(name, shape);
-    const lo = o.lo ?? -3, hi = o.hi ?? 3;
-    feeds[name] = { shape, dtype: 'float32', data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * r()) };
+    feeds[name] = { shape, dtype: 'float32', data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => sampleDomain(d, r)) };
     return x;
   };
   const outputs = CASES[op](g, f);

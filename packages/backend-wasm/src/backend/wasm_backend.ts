@@ -1,23 +1,30 @@
 /**
- * WasmBackend: compiles a core Plan onto a WasmRuntime. compile() lowers the plan (lowering.ts: storage,
- * fusion, order), plans memory for the schedule (memory.ts), allocates one arena region per slot and per leaf
- * (constants and fills written once), and records every kernel's launches once. run() then copies the feeds
- * in, replays the recorded list, copies the fetches out and applies the state updates; in steady state it
- * allocates nothing in wasm memory. The runtime is injected, so Node and browsers bring their own workers.
+ * WasmBackend: compiles a core Plan onto a WasmRuntime. The plan (made by the core under WASM_FUSION_RULES)
+ * already says what is stored, which values each fused group recomputes, the order of the steps and the
+ * slot of every stored value; compile() allocates one arena region per slot and per leaf (constants and
+ * fills written once) and records every step's launches once: a fused program for a fused step
+ * (emit_fused.ts), a kernel row for a kernel step (kernels.ts). run() then copies the feeds in, replays the
+ * recorded list, copies the fetches out and applies the state updates; in steady state it allocates nothing
+ * in wasm memory. The runtime is injected, so Node and browsers bring their own workers.
  * Public; the rest of backend/ is internal.
  */
 import {
-  BackendError, FeedError, checkFeed, createPlan,
-  type Backend, type CompileSpec, type Executable, type Feed, type HostTensor, type Plan, type RunOptions,
+  BackendError, FeedError, attrsOf, checkFeed, createPlan, opKind,
+  type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type Plan, type RunOptions, type Step,
 } from '@dogo/core';
 import { canBlock } from '../runtime/kernel_module.js';
 import type { Launch } from '../runtime/launch.js';
 import type { WasmRuntime } from '../runtime/wasm_runtime.js';
-import { buildProgram, emitFused, FusedProgramTooLargeError, type EmitEnv } from './fusion.js';
-import { emitBroadcast, KERNELS } from './kernels.js';
-import { lowerPlan, RECOMPUTE_CAP, type Kernel, type Lowered, type LoweringOptions } from './lowering.js';
-import { planSlots } from './memory.js';
-import { LOWERINGS, type KernelOpName } from './op_table.js';
+import type { EmitEnv } from './emit_env.js';
+import { emitFused } from './emit_fused.js';
+import { fusedProgramFits } from './fused_program.js';
+import { KERNELS } from './kernels.js';
+
+/**
+ * What the fused kernel can do: groups reduce (sum and max roots) and merge, recompute chains up to the
+ * core's default budget, and take whatever fits the interpreter's registers and operand slots.
+ */
+export const WASM_FUSION_RULES: FusionRules = { fits: fusedProgramFits };
 
 /** Options of WasmBackend. */
 export interface WasmBackendOptions {
@@ -28,6 +35,19 @@ export interface WasmBackendOptions {
   /** Largest weighted expression a consumer recomputes instead of reading it from memory (default 24). */
   recomputeCap?: number;
 }
+
+/** The fusion rules for `options`. */
+function fusionRules(o: WasmBackendOptions): FusionRules {
+  return {
+    ...WASM_FUSION_RULES,
+    ...(o.fuse === undefined ? {} : { fuse: o.fuse }),
+    ...(o.merge === undefined ? {} : { merge: o.merge }),
+    ...(o.recomputeCap === undefined ? {} : { recomputeCap: o.recomputeCap }),
+  };
+}
+
+/** Slot alignment: kernels read whole vectors, so regions are padded to 64 bytes. */
+const SLOT_ALIGNMENT = 64;
 
 /** Time spent per kind of kernel in one profiled run, in milliseconds. */
 export type StepProfile = Record<string, { ms: number; launches: number }>;
@@ -41,8 +61,8 @@ export class WasmBackend implements Backend {
   constructor(readonly runtime: WasmRuntime, private readonly options: WasmBackendOptions = {}) {}
 
   async compile(spec: CompileSpec): Promise<WasmExecutable> {
-    const plan = createPlan(spec, spec.planOptions);
-    return WasmExecutable.compile(this.runtime, plan, spec.initialState ?? {}, this.options);
+    const plan = createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
+    return WasmExecutable.compile(this.runtime, plan, spec.initialState ?? {});
   }
 }
 
@@ -53,7 +73,7 @@ export class WasmExecutable implements Executable {
   private readonly owned: number[] = [];
   private readonly leafAddr = new Map<number, number>();
   private slotAddr: number[] = [];
-  private addrOf: (owner: number) => number = () => { throw new BackendError('wasm: executable not built'); };
+  private addrOf: (i: number) => number = () => { throw new BackendError('wasm: executable not built'); };
   private launches: Launch[] = [];
   private segments: Segment[] = [];
   private readonly inputs: { name: string; index: number; at: number }[] = [];
@@ -61,19 +81,13 @@ export class WasmExecutable implements Executable {
   private readonly defaultFetch: string[];
   private readonly async: boolean;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Bytes of the slots holding computed values. */
-  slotBytes = 0;
-  /** Kernels of the schedule (fused groups and other ops). */
-  kernelCount = 0;
-
-  private constructor(readonly runtime: WasmRuntime, readonly plan: Plan, private readonly lowered: Lowered) {
+  private constructor(readonly runtime: WasmRuntime, readonly plan: Plan) {
     this.defaultFetch = [...plan.outputs.keys()];
     this.async = runtime.threads > 1 && !canBlock();
   }
 
-  static compile(rt: WasmRuntime, plan: Plan, initial: Readonly<Record<string, Feed>>, options: WasmBackendOptions): WasmExecutable {
-    const lowered = lowerChecked(plan, options);
-    const exe = new WasmExecutable(rt, plan, lowered);
+  static compile(rt: WasmRuntime, plan: Plan, initial: Readonly<Record<string, Feed>>): WasmExecutable {
+    const exe = new WasmExecutable(rt, plan);
     try {
       exe.build(initial);
     } catch (e) {
@@ -91,50 +105,46 @@ export class WasmExecutable implements Executable {
   }
 
   private build(initial: Readonly<Record<string, Feed>>): void {
-    const { plan, runtime: rt, lowered } = this;
-    const { values } = plan;
+    const { plan, runtime: rt } = this;
+    const { values, storage, slot } = plan;
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
     }
     // leaves: one region each; constants and fills written now, states from initialState or zeros
     for (const v of values) {
-      if (LOWERINGS[v.op].kind !== 'leaf') continue;
+      if (opKind(v.op) !== 'leaf') continue;
       const at = this.alloc(v.size * 4);
       this.leafAddr.set(v.index, at);
       const w = at / 4;
       const mem = v.dtype === 'int32' ? rt.memoryI32() : rt.memoryF32();
-      if (v.op === 'constant') mem.set(v.attrs['data'] as Float32Array | Int32Array, w);
-      else if (v.op === 'fill') mem.fill(v.attrs['value'] as number, w, w + v.size);
+      if (v.op === 'constant') mem.set(attrsOf(v, 'constant').data, w);
+      else if (v.op === 'fill') mem.fill(attrsOf(v, 'fill').value, w, w + v.size);
       else if (v.op === 'state') {
-        const init = initial[v.attrs['name'] as string];
+        const init = initial[v.name!];
         if (init === undefined) mem.fill(0, w, w + v.size);
         else mem.set(checkFeed('initial state', v, init), w);
       } else {
-        this.inputs.push({ name: v.attrs['name'] as string, index: v.index, at: w });
+        this.inputs.push({ name: v.name!, index: v.index, at: w });
       }
     }
-    const slots = planSlots(plan, lowered);
-    this.slotBytes = slots.totalBytes;
-    this.slotAddr = slots.slotBytes.map((b) => this.alloc(b));
-    const addr = (owner: number): number => {
+    const slotAddr = plan.slotBytes.map((b) => this.alloc(b));
+    const addr = (i: number): number => {
+      const owner = storage[i]!;
       const leaf = this.leafAddr.get(owner);
       if (leaf !== undefined) return leaf;
-      const slot = slots.slotOf.get(owner);
-      if (slot === undefined) throw new BackendError(`wasm: value #${owner} (${values[owner]!.node}) has no storage`);
-      return this.slotAddr[slot]!;
+      if (owner < 0 || slot[owner]! < 0) throw new BackendError(`wasm: value #${i} (${values[i]!.node}) has no storage`);
+      return slotAddr[slot[owner]!]!;
     };
-    const env: EmitEnv = { rt, values, storage: lowered.storage, addr, alloc: (b) => this.alloc(b) };
-    this.kernelCount = lowered.kernels.length;
+    const env: EmitEnv = { rt, plan, addr, alloc: (b) => this.alloc(b) };
     // updates whose value lives in a leaf region are snapshotted at the end of the step (states change only
     // when the updates apply, so another update cannot overwrite them first)
     const snapshots: { src: number; dst: number; count: number }[] = [];
     for (const [name, i] of plan.updates) {
       const dst = this.leafAddr.get(plan.states.get(name)!)!;
-      const owner = lowered.storage[i]!;
-      let src = addr(owner);
+      let src = addr(i);
       if (src === dst) continue;
       const count = values[i]!.size;
-      if (values[owner]!.kind !== 'compute') {
+      if (values[storage[i]!]!.kind !== 'compute') {
         const tmp = this.alloc(count * 4);
         snapshots.push({ src, dst: tmp, count });
         src = tmp;
@@ -142,9 +152,9 @@ export class WasmExecutable implements Executable {
       this.updates.push({ src: src / 4, dst: dst / 4, count });
     }
     this.addrOf = addr;
-    for (const k of lowered.kernels) {
-      const list = rt.record(() => emitKernel(env, k));
-      this.segments.push({ label: labelOf(env, k), from: this.launches.length, to: this.launches.length + list.length });
+    for (const step of plan.steps) {
+      const list = rt.record(() => emitStep(env, step));
+      this.segments.push({ label: labelOf(plan, step), from: this.launches.length, to: this.launches.length + list.length });
       for (const l of list) this.launches.push(l);
     }
     this.launches.push(...rt.record(() => {
@@ -200,8 +210,7 @@ export class WasmExecutable implements Executable {
 
   private readValue(i: number): HostTensor {
     const v = this.plan.values[i]!;
-    const owner = this.lowered.storage[i]!;
-    const at = this.addrOf(owner) / 4;
+    const at = this.addrOf(i) / 4;
     const mem = v.dtype === 'int32' ? this.runtime.memoryI32() : this.runtime.memoryF32();
     return { shape: v.shape, dtype: v.dtype, data: mem.slice(at, at + v.size) };
   }
@@ -254,45 +263,21 @@ export class WasmExecutable implements Executable {
   }
 }
 
-function emitKernel(env: EmitEnv, k: Kernel): void {
-  if (k.kind === 'fused') { emitFused(env, k); return; }
-  if (k.kind === 'bn_stats') {
-    const [n, c, h, w] = k.shape as [number, number, number, number];
-    const x = [...k.reads][0]!;
-    env.rt.batchNormStats(env.addr(x), env.addr(k.roots[0]!), env.addr(k.roots[1]!), n, c, h * w);
-    return;
-  }
-  const v = env.values[k.roots[0]!]!;
+function emitStep(env: EmitEnv, step: Step): void {
+  if (step.kind === 'fused') { emitFused(env, step); return; }
+  const v = env.plan.values[step.value]!;
   if (v.size === 0) return;
-  if (v.op === 'broadcast_to') { emitBroadcast(env, v); return; }
-  KERNELS[v.op as KernelOpName](env, v);
+  const kind = opKind(v.op);
+  if (kind !== 'kernel' && kind !== 'broadcast') throw new BackendError(`wasm: ${v.node} (${kind}) cannot run as a kernel step`);
+  KERNELS[v.op as KernelOpName | 'broadcast_to'](env, v);
 }
 
 /** Kernel kind for profiles. */
-function labelOf(env: EmitEnv, k: Kernel): string {
-  if (k.kind === 'bn_stats') return 'batch-norm statistics';
-  if (k.kind === 'op') {
-    const op = env.values[k.roots[0]!]!.op;
+function labelOf(plan: Plan, step: Step): string {
+  if (step.kind === 'kernel') {
+    const op = plan.values[step.value]!.op;
     return ['transpose', 'slice', 'pad', 'concat', 'broadcast_to'].includes(op) ? 'copy' : op;
   }
-  const reduces = k.roots.some((r) => LOWERINGS[env.values[r]!.op].kind === 'reduce');
+  const reduces = step.roots.some((r) => opKind(plan.values[r]!.op) === 'reduce');
   return reduces ? 'fused reduction' : 'fused pointwise';
-}
-
-/** Lowers with fusion, backing off (no merging, a smaller recomputation budget, no fusion) when a program is too large. */
-function lowerChecked(plan: Plan, options: WasmBackendOptions): Lowered {
-  const attempts: LoweringOptions[] = options.fuse === false
-    ? [{ fuse: false }]
-    : [{ merge: options.merge, recomputeCap: options.recomputeCap ?? RECOMPUTE_CAP }, { merge: false, recomputeCap: options.recomputeCap ?? RECOMPUTE_CAP },
-      { merge: false, recomputeCap: 6 }, { fuse: false }];
-  for (const opts of attempts) {
-    const lowered = lowerPlan(plan, opts);
-    try {
-      for (const k of lowered.kernels) if (k.kind === 'fused') buildProgram(k, plan.values, lowered.storage);
-      return lowered;
-    } catch (e) {
-      if (!(e instanceof FusedProgramTooLargeError)) throw e;
-    }
-  }
-  throw new BackendError('wasm: a fused program is too large even without fusion');
 }

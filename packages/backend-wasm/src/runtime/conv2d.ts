@@ -3,7 +3,7 @@
  * and the work split. Forward: by images when there are at least as many images as threads, else by
  * output pixels; backward-data: by images, else by input channels; backward-weight: by columns of dw
  * (C*KH*KW), so no two threads write the same output and no reduction is needed.
- * Kernel contract: tools/wat/conv2d.mjs. The bias gradient is channelSum (batch_norm.ts).
+ * Kernel contract: tools/wat/conv2d.mjs.
  */
 import { checkSizes, KernelParamError, launch, type KernelLaunch, type PlanContext } from './launch.js';
 import { splitRange } from './split.js';
@@ -18,8 +18,8 @@ export interface Conv2dGeometry {
   padH?: number; padW?: number;
 }
 
-/** y = conv(x, w) (+ bias per output channel) (relu); byte offsets. */
-export interface Conv2dForwardParams extends Conv2dGeometry { x: number; weight: number; y: number; bias?: number; relu?: boolean }
+/** y = conv(x, w); byte offsets. */
+export interface Conv2dForwardParams extends Conv2dGeometry { x: number; weight: number; y: number }
 /** dx = conv_transpose(dy, w) (overwrites dx). */
 export interface Conv2dBackwardDataParams extends Conv2dGeometry { dy: number; weight: number; dx: number }
 /** dw (+)= correlation of x and dy. */
@@ -58,8 +58,7 @@ function packedBytes(ctx: PlanContext, m: number, k: number): number {
 
 export function planConv2dForward(ctx: PlanContext, p: Conv2dForwardParams): KernelLaunch {
   const { geo, oh, ow, direct, ckk } = geometry('conv2dForward', p);
-  const flags = (p.relu ? 2 : 0) | (p.bias !== undefined ? 8 : 0);
-  const head = [p.x, p.weight, p.y, p.bias ?? 0, flags, ...geo];
+  const head = [p.x, p.weight, p.y, ...geo];
   const ohw = oh * ow;
   const calls: number[][] = [];
   const T = Math.min(ctx.threads, Math.max(1, Math.floor((p.n * p.o * ohw * ckk) / (1 << 18))));

@@ -6,7 +6,7 @@
 import { checkSizes, KernelParamError, launch, type KernelLaunch, type PlanContext } from './launch.js';
 import { splitRange, threadsFor } from './split.js';
 
-/** C[m,n] (+)= op(A)[m,k] . op(B)[k,n], float32 row-major; a, b, c, bias are byte offsets. */
+/** C[m,n] (+)= op(A)[m,k] . op(B)[k,n], float32 row-major; a, b, c are byte offsets. */
 export interface GemmParams {
   m: number; n: number; k: number;
   a: number; b: number; c: number;
@@ -18,11 +18,6 @@ export interface GemmParams {
   transposeB?: boolean;
   /** Add to C instead of overwriting it. */
   accumulate?: boolean;
-  /** Byte offset of a bias vector added after the product: per column (length n) or per row (length m). */
-  bias?: number;
-  biasAxis?: 'col' | 'row';
-  /** Apply max(0, .) last. */
-  relu?: boolean;
 }
 
 /** Minimum multiply-adds per thread before a GEMM is split. */
@@ -36,15 +31,13 @@ export function planGemm(ctx: PlanContext, p: GemmParams): KernelLaunch {
   if (lda < (tA ? m : k) || ldb < (tB ? k : n) || ldc < n) {
     throw new KernelParamError(`gemm: leading dimension too small (lda ${lda}, ldb ${ldb}, ldc ${ldc} for m ${m} n ${n} k ${k})`);
   }
-  let flags = p.accumulate ? 1 : 0;
-  if (p.relu) flags |= 2;
-  if (p.bias !== undefined) flags |= p.biasAxis === 'row' ? 8 : 4;
+  const flags = p.accumulate ? 1 : 0;
   const head = [tA, tB, m, n, k, p.a, lda, p.b, ldb, p.c, ldc, flags];
   const T = threadsFor(m * n * Math.max(k, 1), ctx.threads, MIN_MACS_PER_THREAD);
   const byCols = n >= m;
   const ranges = splitRange(byCols ? n : m, T, byCols ? ctx.nr : ctx.mr);
   const calls = ranges.map(([lo, hi], t) => byCols
-    ? [...head, 0, m, lo, hi, p.bias ?? 0, ctx.gemmScratch(t)]
-    : [...head, lo, hi, 0, n, p.bias ?? 0, ctx.gemmScratch(t)]);
+    ? [...head, 0, m, lo, hi, ctx.gemmScratch(t)]
+    : [...head, lo, hi, 0, n, ctx.gemmScratch(t)]);
   return launch(ctx, 'gemm', calls);
 }

@@ -59,12 +59,11 @@ function eachTap(g: RefConv, f: (xi: number, wi: number, yi: number) => void): v
   }
 }
 
-/** y = conv(x, w) + bias. */
-export function refConv2dForward(g: RefConv, x: ArrayLike<number>, w: ArrayLike<number>, bias?: ArrayLike<number>): Float64Array {
+/** y = conv(x, w). */
+export function refConv2dForward(g: RefConv, x: ArrayLike<number>, w: ArrayLike<number>): Float64Array {
   const { oh, ow } = refConvOut(g);
   const y = new Float64Array(g.n * g.o * oh * ow);
   eachTap(g, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
-  if (bias) for (let k = 0; k < y.length; k++) y[k] += bias[Math.floor(k / (oh * ow)) % g.o];
   return y;
 }
 

@@ -4,10 +4,8 @@
  * never switches mid-call. Running every kernel a few times on tiny inputs at start gets the optimised
  * code compiled before real work arrives (workers share the compiled module code). Internal.
  */
-import { UNARY_OP_IDS, BINARY_OP_IDS } from '../kernels.gen.js';
-import type { WasmRuntime } from './wasm_runtime.js';
-import type { BinaryOp, UnaryOp } from './elementwise.js';
 import { FUSED_OPCODES } from '../kernels.gen.js';
+import type { WasmRuntime } from './wasm_runtime.js';
 
 /** Writes a fused program (tools/wat/fused.mjs) over x [*, 100] with a scalar s: y = relu(x*s + s), acc[row] += sum exp(x). */
 function fusedWarmupProgram(rt: WasmRuntime, x: number, s: number, y: number, acc: number): number {
@@ -22,7 +20,7 @@ function fusedWarmupProgram(rt: WasmRuntime, x: number, s: number, y: number, ac
   return desc;
 }
 
-/** Runs every kernel a few times on small inputs, single-threaded and on the pool. */
+/** Runs every kernel the backend uses a few times on small inputs, single-threaded and on the pool. */
 export function warmUp(rt: WasmRuntime): void {
   const n = 96;
   const a = rt.allocF32(n * n), b = rt.allocF32(n * n), c = rt.allocF32(n * n);
@@ -39,33 +37,19 @@ export function warmUp(rt: WasmRuntime): void {
     for (const tA of [false, true]) for (const tB of [false, true]) {
       rt.gemm({ m: n, n, k: n, a, b, c, transposeA: tA, transposeB: tB });
     }
-    rt.gemm({ m: 37, n: 29, k: 41, a, b, c, bias: small, relu: true });
+    rt.gemm({ m: 37, n: 29, k: 41, a, b, c });
     const geo = { n: 2, c: 4, h: 8, w: 8, o: 8, kh: 3, kw: 3, padH: 1, padW: 1 };
-    rt.conv2dForward({ ...geo, x: a, weight: b, y: c, bias: small });
+    rt.conv2dForward({ ...geo, x: a, weight: b, y: c });
     rt.conv2dBackwardData({ ...geo, dy: a, weight: b, dx: c });
     rt.conv2dBackwardWeight({ ...geo, x: a, dy: b, dw: c });
     rt.conv2dForward({ ...geo, kh: 1, kw: 1, padH: 0, padW: 0, strideH: 2, strideW: 2, x: a, weight: b, y: c });
-    for (const op of Object.keys(UNARY_OP_IDS) as UnaryOp[]) rt.unary(op, small, out, 1023);
-    for (const op of Object.keys(BINARY_OP_IDS) as BinaryOp[]) {
-      rt.binarySame(op, small, aux, out, 1023);
-      rt.binaryPerChannel(op, small, aux, out, 2, 8, 63);
-    }
-    rt.reduce('sum', small, out, 8, 16, 31);
-    rt.reduce('max', small, out, 16, 255, 1);
-    rt.softmax(small, out, 8, 255);
-    rt.logSoftmax(small, out, 8, 255);
-    rt.softmaxBackward(small, aux, out, 8, 255);
-    rt.logSoftmaxBackward(small, aux, out, 8, 255);
     const pool = { planes: 8, h: 8, w: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 };
     rt.maxPool2dForward({ ...pool, x: small, y: out });
     rt.maxPool2dBackward({ ...pool, x: small, dy: aux, dx: out });
     rt.avgPool2dForward({ ...pool, x: small, y: out });
     rt.avgPool2dBackward({ ...pool, dy: aux, dx: out });
-    rt.batchNormStats(small, out, aux2, 4, 8, 63);
-    rt.batchNormBackwardReduce(small, aux, out, aux2, aux2 + 256, 4, 8, 63);
-    rt.channelAffine(small, out, aux, aux2, 4, 8, 63);
-    rt.channelAffine2(small, aux, out, aux, aux2, aux2, 4, 8, 63);
-    rt.channelSum(small, out, 4, 8, 63);
+    rt.moments({ x: small, mean: out, variance: aux2, outer: 4, channels: 8, inner: 63 });
+    rt.moments({ x: small, mean: out, variance: aux2, outer: 64, channels: 9, inner: 1 });
     rt.copy4d({ x: small, y: out, dims: [2, 3, 4, 37], xStrides: [444, 148, 37, 1], yStrides: [444, 148, 37, 1] });
     rt.copy4d({ x: small, y: out, dims: [1, 4, 5, 31], xStrides: [0, 1, 4, 20], yStrides: [0, 155, 31, 1] });
     rt.copy4d({ x: small, y: out, dims: [1, 1, 7, 100], xStrides: [0, 0, 1, 0], yStrides: [0, 0, 100, 1] });

@@ -13,8 +13,8 @@ import { GEMM_BLOCKING, GEMM_SCRATCH_BYTES } from '../kernels.gen.js';
 import { Arena } from './arena.js';
 import { planConv2dBackwardData, planConv2dBackwardWeight, planConv2dForward,
   type Conv2dBackwardDataParams, type Conv2dBackwardWeightParams, type Conv2dForwardParams } from './conv2d.js';
-import { planBinary, planChannels, planPool, planReduce, planRows, planUnary,
-  type BinaryLayout, type BinaryOp, type Pool2dGeometry, type UnaryOp } from './elementwise.js';
+import { planPool, type Pool2dGeometry } from './pool2d.js';
+import { planMoments, type MomentsParams } from './moments.js';
 import { planGemm, type GemmParams } from './gemm.js';
 import { canBlock, compileKernels, resolveVariant, sharedMemorySupported, type KernelVariant } from './kernel_module.js';
 import type { HostLaunch, KernelLaunch, Launch, PlanContext } from './launch.js';
@@ -134,7 +134,7 @@ export class WasmRuntime {
 
   // ---- kernels ------------------------------------------------------------------------------------
 
-  /** C (+)= op(A) . op(B) (+ bias) (relu). */
+  /** C (+)= op(A) . op(B). */
   gemm(p: GemmParams): void { this.exec(planGemm(this.ctx, p)); }
   /** 2-D convolution forward, NCHW. */
   conv2dForward(p: Conv2dForwardParams): void { this.exec(planConv2dForward(this.ctx, p)); }
@@ -142,42 +142,6 @@ export class WasmRuntime {
   conv2dBackwardData(p: Conv2dBackwardDataParams): void { this.exec(planConv2dBackwardData(this.ctx, p)); }
   /** Gradient of a convolution with respect to its weights. */
   conv2dBackwardWeight(p: Conv2dBackwardWeightParams): void { this.exec(planConv2dBackwardWeight(this.ctx, p)); }
-  /** out[c] = sum over n and h*w of x[n,c,:] (the bias gradient of a convolution). */
-  channelSum(x: number, out: number, n: number, c: number, hw: number): void {
-    this.exec(planChannels(this.ctx, 'channel_sum', [x, out], n, c, hw));
-  }
-  /** y = op(x) elementwise over `size` floats. */
-  unary(op: UnaryOp, x: number, y: number, size: number): void { this.exec(planUnary(this.ctx, op, x, y, size)); }
-  /** y = op(a, b) with the broadcasting layout `layout`. */
-  binary(op: BinaryOp, a: number, b: number, y: number, layout: BinaryLayout): void {
-    this.exec(planBinary(this.ctx, op, a, b, y, layout));
-  }
-  /** y = op(a, b) for two same-shape tensors of `size` floats. */
-  binarySame(op: BinaryOp, a: number, b: number, y: number, size: number): void {
-    this.binary(op, a, b, y, { outer: 1, mid: 1, inner: size, aStrides: [0, 0, 1], bStrides: [0, 0, 1] });
-  }
-  /** y[n,c,:] = op(x[n,c,:], b[c]) over NCHW with a per-channel operand. */
-  binaryPerChannel(op: BinaryOp, x: number, b: number, y: number, n: number, c: number, hw: number): void {
-    this.binary(op, x, b, y, { outer: n, mid: c, inner: hw, aStrides: [c * hw, hw, 1], bStrides: [0, 1, 0] });
-  }
-  /** dx = dy where x > 0, else 0. */
-  reluBackward(x: number, dy: number, dx: number, size: number): void { this.binarySame('relu_backward', x, dy, dx, size); }
-  /** y[outer, inner] = reduction of x viewed as [outer, axis, inner] over its middle axis. */
-  reduce(op: 'sum' | 'max' | 'mean', x: number, y: number, outer: number, axis: number, inner: number): void {
-    this.exec(planReduce(this.ctx, op, x, y, outer, axis, inner));
-  }
-  /** Softmax over the last axis of [rows, cols]. */
-  softmax(x: number, y: number, rows: number, cols: number): void { this.exec(planRows(this.ctx, 'softmax', [x, y], rows, cols)); }
-  /** Log-softmax over the last axis. */
-  logSoftmax(x: number, y: number, rows: number, cols: number): void { this.exec(planRows(this.ctx, 'log_softmax', [x, y], rows, cols)); }
-  /** dx of softmax from its output y and dy. */
-  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void {
-    this.exec(planRows(this.ctx, 'softmax_bwd', [y, dy, dx], rows, cols));
-  }
-  /** dx of log-softmax from its output y and dy. */
-  logSoftmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void {
-    this.exec(planRows(this.ctx, 'log_softmax_bwd', [y, dy, dx], rows, cols));
-  }
   /** Max pooling forward over NCHW planes. */
   maxPool2dForward(p: Pool2dGeometry & { x: number; y: number }): void {
     this.exec(planPool(this.ctx, 'max_pool2d_fwd', p, [p.x, p.y], [true, false], []));
@@ -194,22 +158,8 @@ export class WasmRuntime {
   avgPool2dBackward(p: Pool2dGeometry & { dy: number; dx: number; countIncludePad?: boolean }): void {
     this.exec(planPool(this.ctx, 'avg_pool2d_bwd', p, [p.dy, p.dx], [false, true], [p.countIncludePad === false ? 0 : 1]));
   }
-  /** Per-channel mean and biased variance of x [n, c, hw]. */
-  batchNormStats(x: number, mean: number, variance: number, n: number, c: number, hw: number): void {
-    this.exec(planChannels(this.ctx, 'batch_norm_stats', [x, mean, variance], n, c, hw));
-  }
-  /** Per-channel sums of dy and of dy * (x - mean). */
-  batchNormBackwardReduce(dy: number, x: number, mean: number, sumDy: number, sumDyXmu: number, n: number, c: number, hw: number): void {
-    this.exec(planChannels(this.ctx, 'batch_norm_bwd_reduce', [dy, x, mean, sumDy, sumDyXmu], n, c, hw));
-  }
-  /** y = x * scale[c] + shift[c] over [n, c, hw]. */
-  channelAffine(x: number, y: number, scale: number, shift: number, n: number, c: number, hw: number): void {
-    this.exec(planChannels(this.ctx, 'channel_affine', [x, y, scale, shift], n, c, hw));
-  }
-  /** y = a * sa[c] + b * sb[c] + shift[c] over [n, c, hw]. */
-  channelAffine2(a: number, b: number, y: number, sa: number, sb: number, shift: number, n: number, c: number, hw: number): void {
-    this.exec(planChannels(this.ctx, 'channel_affine2', [a, b, y, sa, sb, shift], n, c, hw));
-  }
+  /** Per-channel mean and biased variance of x [outer, channels, inner]. */
+  moments(p: MomentsParams): void { this.exec(planMoments(this.ctx, p)); }
 
   /** Runs the fused pointwise program at `p.desc` (tools/wat/fused.mjs) over a 4-D space. */
   fused(p: FusedParams): void { this.exec(planFused(this.ctx, p, (t) => this.fusedScratch(t))); }

@@ -7,16 +7,16 @@ import type { Feed } from './backend.js';
 
 /** The data of a feed after checking its size, shape and element type against a leaf. */
 export function checkFeed(what: string, v: PlanValue, feed: Feed | undefined): TypedData {
-  if (feed === undefined) throw new FeedError(`${what} "${v.attrs['name']}" is missing: expected ${v.dtype}${formatShape(v.shape)}`);
+  if (feed === undefined) throw new FeedError(`${what} "${v.name}" is missing: expected ${v.dtype}${formatShape(v.shape)}`);
   const data = ArrayBuffer.isView(feed) ? feed : feed.data;
   if (!ArrayBuffer.isView(feed)) {
     if (feed.dtype !== v.dtype || feed.shape.join() !== v.shape.join()) {
-      throw new FeedError(`${what} "${v.attrs['name']}" is ${feed.dtype}${formatShape(feed.shape)}, expected ${v.dtype}${formatShape(v.shape)}`);
+      throw new FeedError(`${what} "${v.name}" is ${feed.dtype}${formatShape(feed.shape)}, expected ${v.dtype}${formatShape(v.shape)}`);
     }
   }
-  if (data.length !== v.size) throw new FeedError(`${what} "${v.attrs['name']}" has ${data.length} elements, expected ${v.size} for ${formatShape(v.shape)}`);
-  if (v.dtype === 'int32' && !(data instanceof Int32Array)) throw new FeedError(`${what} "${v.attrs['name']}" must be an Int32Array (dtype int32)`);
-  if (v.dtype === 'float32' && data instanceof Int32Array) throw new FeedError(`${what} "${v.attrs['name']}" must be float data (dtype float32), got Int32Array`);
+  if (data.length !== v.size) throw new FeedError(`${what} "${v.name}" has ${data.length} elements, expected ${v.size} for ${formatShape(v.shape)}`);
+  if (v.dtype === 'int32' && !(data instanceof Int32Array)) throw new FeedError(`${what} "${v.name}" must be an Int32Array (dtype int32)`);
+  if (v.dtype === 'float32' && data instanceof Int32Array) throw new FeedError(`${what} "${v.name}" must be float data (dtype float32), got Int32Array`);
   return data;
 }
 

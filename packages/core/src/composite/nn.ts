@@ -81,10 +81,12 @@ export function batchNorm(x: Node, gamma: Node, beta: Node, runningMean: Node, r
     return { y, runningMean, runningVar };
   }
   const count = axes.reduce((p, a) => p * x.shape[a]!, 1);
-  const mean = ops.mean(x, axes, true);
-  const centered = ops.sub(x, mean);
-  const variance = ops.mean(ops.square(centered), axes, true);
-  const y = ops.add(ops.mul(ops.mul(centered, ops.rsqrt(ops.add(variance, eps))), per(gamma)), per(beta));
+  // mean and biased variance in one op (one kernel on every backend): stats [2, ...pshape]
+  const stats = ops.moments(x, axes);
+  const stat = (k: number) => ops.reshape(ops.slice(stats, [k, ...pshape.map(() => 0)], [1, ...pshape]), pshape);
+  const mean = stat(0);
+  const variance = stat(1);
+  const y = ops.add(ops.mul(ops.mul(ops.sub(x, mean), ops.rsqrt(ops.add(variance, eps))), per(gamma)), per(beta));
   const batchMean = ops.stopGradient(ops.reshape(mean, [c!]));
   const unbiased = ops.stopGradient(ops.mul(ops.reshape(variance, [c!]), count / Math.max(count - 1, 1)));
   return {

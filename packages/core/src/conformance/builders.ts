@@ -1,6 +1,7 @@
 /**
  * How each conformance op name becomes a graph: a table from the vector files' op names to builders over
- * the core's ops and composites. An op name missing here counts as a failed case, by name.
+ * the core's ops and composites, and every pointwise op of the tables built the same way (input `x`, or `a`
+ * and `b`, output `y`, attributes as in the vector). An op name missing here counts as a failed case.
  */
 import { ops } from '../graph/builder.js';
 import type { Node } from '../graph/node.js';
@@ -8,6 +9,10 @@ import { batchNorm, crossEntropy, globalAvgPool, l2Normalize, linear, logSoftmax
 import { dogoKl, ntXent, type KlReduction } from '../composite/losses.js';
 import { adam, lars, sgdMomentum } from '../composite/optim.js';
 import { simsiamLoss } from '../composite/simsiam.js';
+import { UNARY_OP_NAMES } from '../ops/pointwise/unary.js';
+import { unaryDefaults } from '../ops/pointwise/pointwise.js';
+import { BINARY_OP_NAMES } from '../ops/pointwise/binary.js';
+import type { Attrs } from '../ops/op_def.js';
 
 export type CaseInputs = Record<string, Node>;
 export type CaseBuilder = (x: CaseInputs, attrs: Record<string, unknown>) => Record<string, Node>;
@@ -19,7 +24,21 @@ const num = (a: Record<string, unknown>, k: string, d?: number): number => {
 };
 const pair = (a: Record<string, unknown>, k: string, d: number[]): number[] => (Array.isArray(a[k]) ? (a[k] as number[]) : d);
 
+/** Unary pointwise ops: y = op(x) with the vector's attributes over the row's defaults. */
+const unaryCases = Object.fromEntries(UNARY_OP_NAMES.map((op): [string, CaseBuilder] => {
+  const defaults = unaryDefaults(op);
+  return [op, (x, a) => {
+    const attrs = Object.fromEntries(Object.keys(defaults).map((k) => [k, a[k] ?? defaults[k]])) as Attrs;
+    return { y: ops.node(op, [x['x']!], attrs) };
+  }];
+}));
+
+/** Binary pointwise ops: y = op(a, b) with broadcasting. */
+const binaryCases = Object.fromEntries(BINARY_OP_NAMES.map((op): [string, CaseBuilder] => [op, (x) => ({ y: ops.node(op, [x['a']!, x['b']!]) })]));
+
 export const CASE_BUILDERS: Record<string, CaseBuilder> = {
+  ...unaryCases,
+  ...binaryCases,
   matmul: (x, a) => ({ y: ops.matmul(x['a']!, x['b']!, { transposeA: Boolean(a['transposeA']), transposeB: Boolean(a['transposeB']) }) }),
   linear: (x) => ({ y: linear(x['x']!, x['weight']!, x['bias']) }),
   conv2d: (x, a) => ({ y: ops.conv2d(x['x']!, x['weight']!, { stride: pair(a, 'stride', [1, 1]), padding: pair(a, 'padding', [0, 0]) }, x['bias']) }),
@@ -31,8 +50,6 @@ export const CASE_BUILDERS: Record<string, CaseBuilder> = {
     if (a['training']) Object.assign(out, { running_mean: r.runningMean, running_var: r.runningVar });
     return out;
   },
-  relu: (x) => ({ y: ops.relu(x['x']!) }),
-  add: (x) => ({ y: ops.add(x['a']!, x['b']!) }),
   max_pool2d: (x, a) => ({ y: ops.maxPool2d(x['x']!, { kernel: pair(a, 'kernel', [2, 2]), stride: pair(a, 'stride', pair(a, 'kernel', [2, 2])), padding: pair(a, 'padding', [0, 0]) }) }),
   avg_pool2d: (x, a) => ({ y: ops.avgPool2d(x['x']!, { kernel: pair(a, 'kernel', [2, 2]), stride: pair(a, 'stride', pair(a, 'kernel', [2, 2])), padding: pair(a, 'padding', [0, 0]) }) }),
   global_avg_pool: (x) => ({ y: globalAvgPool(x['x']!) }),

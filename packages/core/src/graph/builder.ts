@@ -7,6 +7,9 @@ import type { DType } from '../dtype.js';
 import { normalizeAxes, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import type { Attrs } from '../ops/op_def.js';
 import type { OpName } from '../ops/registry.js';
+import { UNARY_OP_NAMES, type UnaryAttrs, type UnaryOpName } from '../ops/pointwise/unary.js';
+import { unaryDefaults } from '../ops/pointwise/pointwise.js';
+import { BINARY_OP_NAMES, type BinaryOpName } from '../ops/pointwise/binary.js';
 import type { Node } from './node.js';
 
 export type Operand = Node | number;
@@ -20,16 +23,32 @@ function lift(x: Operand, like: Node): Node {
   return typeof x === 'number' ? like.graph.fill(x, [], 'float32') : x;
 }
 
-function binary(op: OpName) {
-  return (a: Operand, b: Operand): Node => {
-    const ref = graphOf(a, b);
-    return ref.graph.node(op, [lift(a, ref), lift(b, ref)]);
-  };
-}
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+const camelCase = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function unary(op: OpName) {
-  return (x: Node): Node => x.graph.node(op, [x]);
-}
+type UnaryBuilder<K extends UnaryOpName> = [keyof UnaryAttrs<K>] extends [never] ? (x: Node) => Node : (x: Node, attrs?: Partial<UnaryAttrs<K>>) => Node;
+/** A builder per unary op of the table, named in camelCase (`leaky_relu` -> `ops.leakyRelu(x, { negative_slope })`). */
+export type UnaryBuilders = { readonly [K in UnaryOpName as CamelCase<K>]: UnaryBuilder<K> };
+/** A builder per binary op of the table (`greater_equal` -> `ops.greaterEqual(a, b)`); numbers become scalar fills. */
+export type BinaryBuilders = { readonly [K in BinaryOpName as CamelCase<K>]: (a: Operand, b: Operand) => Node };
+
+// Unary builders fill in the attribute defaults of the op's row, so every node carries all its attributes.
+const unaryBuilders = Object.fromEntries(
+  UNARY_OP_NAMES.map((op) => {
+    const defaults = unaryDefaults(op);
+    return [camelCase(op), (x: Node, attrs: Attrs = {}) => x.graph.node(op, [x], { ...defaults, ...attrs })];
+  }),
+) as unknown as UnaryBuilders;
+
+const binaryBuilders = Object.fromEntries(
+  BINARY_OP_NAMES.map((op) => [
+    camelCase(op),
+    (a: Operand, b: Operand): Node => {
+      const ref = graphOf(a, b);
+      return ref.graph.node(op, [lift(a, ref), lift(b, ref)]);
+    },
+  ]),
+) as unknown as BinaryBuilders;
 
 function allAxes(x: Node): number[] {
   return x.shape.map((_, i) => i);
@@ -47,34 +66,13 @@ export const ops = {
   /** Creates a node of any registered op; prefer the named builders. */
   node: (op: OpName, inputs: readonly Node[], attrs: Attrs = {}): Node => graphOf(...inputs).graph.node(op, inputs, attrs),
 
-  add: binary('add'),
-  sub: binary('sub'),
-  mul: binary('mul'),
-  div: binary('div'),
-  maximum: binary('maximum'),
-  minimum: binary('minimum'),
-  pow: binary('pow'),
-  equal: binary('equal'),
-  greater: binary('greater'),
-  greaterEqual: binary('greater_equal'),
-  lessEqual: binary('less_equal'),
-
-  neg: unary('neg'),
-  exp: unary('exp'),
-  log: unary('log'),
-  sqrt: unary('sqrt'),
-  rsqrt: unary('rsqrt'),
-  relu: unary('relu'),
-  abs: unary('abs'),
-  square: unary('square'),
-  reciprocal: unary('reciprocal'),
-  tanh: unary('tanh'),
-  sigmoid: unary('sigmoid'),
-  step: unary('step'),
-  sign: unary('sign'),
+  ...unaryBuilders,
+  ...binaryBuilders,
 
   sum: (x: Node, axes?: readonly number[], keepdims = false): Node => x.graph.node('sum', [x], { axes: [...(axes ?? allAxes(x))], keepdims }),
   max: (x: Node, axes?: readonly number[], keepdims = false): Node => x.graph.node('max', [x], { axes: [...(axes ?? allAxes(x))], keepdims }),
+  /** Mean and biased variance over `axes`, stacked: [2, ...x's shape with those axes 1] (see ops/reduce/moments.ts). */
+  moments: (x: Node, axes: readonly number[]): Node => x.graph.node('moments', [x], { axes: normalizeAxes(axes, x.rank) }),
   mean: (x: Node, axes?: readonly number[], keepdims = false): Node => {
     const ax = normalizeAxes(axes ?? allAxes(x), x.rank);
     const count = ax.reduce((p, a) => p * x.shape[a]!, 1);

@@ -1,11 +1,13 @@
 /**
  * One gradcheck per differentiable primitive op of the registry (float64 reference backend against central
- * finite differences), plus the composites of composite/. A coverage guard fails when an op with a gradient
- * rule has no case in CASES.
+ * finite differences), plus the composites of composite/. CASES is typed over OpName: every op has cases or
+ * says why it has none, and a guard holds that reason to the registry. Pointwise cases come from the tables
+ * (each row's domain, each value of a string attribute).
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BINARY_TABLE, OPS, UNARY_TABLE, batchNorm, crossEntropy, dogoKl, globalAvgPool, gradcheck, l2Normalize, linear, logSoftmax, ntXent, ops, softmax,
+  BINARY_OP_NAMES, BINARY_TABLE, OPS, UNARY_OP_NAMES, UNARY_TABLE, batchNorm, crossEntropy, dogoKl, globalAvgPool, gradcheck, l2Normalize, linear, logSoftmax,
+  ntXent, ops, sampleDomain, softmax, unaryChoices, unaryDefaults, type Domain,
   type BinaryOpName, type GradcheckBuild, type GradcheckInput, type GradcheckOptions, type GradcheckResult, type OpName, type Rng, type UnaryOpName,
 } from '../index.js';
 
@@ -18,9 +20,6 @@ interface Case {
   after?: (r: GradcheckResult) => void;
 }
 
-const uniform = (lo: number, hi: number) => (r: Rng) => lo + (hi - lo) * r.uniform();
-/** Magnitude in [lo, hi] with a random sign: keeps relu/abs/div away from their kink or pole at 0. */
-const awayFromZero = (lo: number, hi: number) => (r: Rng) => (r.uniform() < 0.5 ? -1 : 1) * (lo + (hi - lo) * r.uniform());
 /** Values spaced 0.1 apart in shuffled order, so max has one clear winner per window whatever the eps. */
 function distinct(n: number, seed: number): number[] {
   const v = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1);
@@ -35,36 +34,7 @@ function distinct(n: number, seed: number): number[] {
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const zeros = (a: Float64Array) => a.every((v) => v === 0);
 
-/** Inputs the op's gradient is checked on: inside the domain, off kinks. */
-const UNARY_DOMAIN: Record<UnaryOpName, ((r: Rng) => number) | null> = {
-  neg: uniform(-2, 2),
-  exp: uniform(-2, 2),
-  log: uniform(0.3, 2),
-  sqrt: uniform(0.3, 2),
-  rsqrt: uniform(0.3, 2),
-  relu: awayFromZero(0.1, 1.5),
-  abs: awayFromZero(0.1, 1.5),
-  square: uniform(-2, 2),
-  reciprocal: uniform(0.3, 2),
-  tanh: uniform(-2, 2),
-  sigmoid: uniform(-3, 3),
-  step: null, // zero gradient: no rule to check
-  sign: null,
-};
-
-const BINARY_DOMAIN: Record<BinaryOpName, [(r: Rng) => number, (r: Rng) => number] | null> = {
-  add: [uniform(-2, 2), uniform(-2, 2)],
-  sub: [uniform(-2, 2), uniform(-2, 2)],
-  mul: [uniform(-2, 2), uniform(-2, 2)],
-  div: [uniform(-2, 2), awayFromZero(0.5, 2)],
-  maximum: [uniform(-2, 2), uniform(-2, 2)],
-  minimum: [uniform(-2, 2), uniform(-2, 2)],
-  pow: [uniform(0.5, 2), uniform(-1.5, 1.5)],
-  equal: null,
-  greater: null,
-  greater_equal: null,
-  less_equal: null,
-};
+const fromDomain = (d: Domain) => (r: Rng) => sampleDomain(d, () => r.uniform());
 
 const BROADCAST_PAIRS: [number[], number[]][] = [
   [[3, 4], [3, 4]],
@@ -102,32 +72,51 @@ const poolOut = (p: (typeof POOL_GEOMETRIES)[number]) => [
 ];
 const poolTitle = (p: (typeof POOL_GEOMETRIES)[number]) => `x [${p.x}] kernel [${p.kernel}] stride [${p.stride}] padding [${p.padding}]`;
 
-/** Every differentiable primitive op and its cases. The coverage guard below reads the keys. */
-const CASES: Partial<Record<OpName, Case[]>> = {
-  ...Object.fromEntries(
-    (Object.entries(UNARY_DOMAIN) as [UnaryOpName, ((r: Rng) => number) | null][]).flatMap(([op, sample]) =>
-      sample === null ? [] : [[op, [{ title: '[3,4]', inputs: { x: { shape: [3, 4], sample } }, build: ({ x }) => ops.node(op, [x!]) } satisfies Case]]],
-    ),
-  ),
-  ...Object.fromEntries(
-    (Object.entries(BINARY_DOMAIN) as [BinaryOpName, [(r: Rng) => number, (r: Rng) => number] | null][]).flatMap(([op, domain]) =>
-      domain === null
-        ? []
-        : [[
-            op,
-            BROADCAST_PAIRS.map(([as, bs]): Case => ({
-              title: `[${as}] with [${bs}]`,
-              inputs: { a: { shape: as, sample: domain[0] }, b: { shape: bs, sample: domain[1] } },
-              build: ({ a, b }) => ops.node(op, [a!, b!]),
-            })),
-          ]],
-    ),
-  ),
+/** Why an op has no gradcheck case. */
+type NoCase = 'leaf' | 'zero gradient' | 'no gradient rule';
+
+/** Unary ops with a rule, on [3,4] drawn from the row's domain. */
+const unaryCases = Object.fromEntries(UNARY_OP_NAMES.map((op): [UnaryOpName, Case[] | NoCase] => {
+  const { grad, domain } = UNARY_TABLE[op];
+  const choice = Object.entries(unaryDefaults(op)).find(([, v]) => typeof v === 'string')?.[0];
+  return [op, grad
+    ? unaryChoices(op).map((c): Case => {
+        const attrs = choice && c !== undefined ? { ...unaryDefaults(op), [choice]: c } : unaryDefaults(op);
+        return { title: `[3,4]${c === undefined ? '' : ` ${c}`}`, inputs: { x: { shape: [3, 4], sample: fromDomain(domain) } }, build: ({ x }) => ops.node(op, [x!], attrs) };
+      })
+    : 'zero gradient'];
+})) as Record<UnaryOpName, Case[] | NoCase>;
+
+/** Binary ops with a rule, over broadcast pairs drawn from the row's domains. */
+const binaryCases = Object.fromEntries(BINARY_OP_NAMES.map((op): [BinaryOpName, Case[] | NoCase] => {
+  const { grad, domain } = BINARY_TABLE[op];
+  return [op, grad
+    ? BROADCAST_PAIRS.map(([as, bs]): Case => ({
+        title: `[${as}] with [${bs}]`,
+        inputs: { a: { shape: as, sample: fromDomain(domain[0]) }, b: { shape: bs, sample: fromDomain(domain[1]) } },
+        build: ({ a, b }) => ops.node(op, [a!, b!]),
+      }))
+    : 'zero gradient'];
+})) as Record<BinaryOpName, Case[] | NoCase>;
+
+/** Every primitive op: its cases, or why it has none. Typed over OpName, so a new op must appear here. */
+const CASES: { readonly [K in OpName]: Case[] | NoCase } = {
+  input: 'leaf', state: 'leaf', constant: 'leaf', fill: 'leaf',
+  ...unaryCases,
+  ...binaryCases,
+  one_hot: 'zero gradient', cast: 'zero gradient', resized_crop: 'zero gradient',
+  max_pool2d_backward: 'no gradient rule',
   sum: [
     { title: 'axis 1', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => ops.sum(x!, [1]) },
     { title: 'axes 0,2 keepdims', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => ops.sum(x!, [0, 2], true) },
     { title: 'all axes', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => ops.sum(x!) },
     { title: 'axis -1 keepdims', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => ops.sum(x!, [-1], true) },
+  ],
+  moments: [
+    { title: 'NCHW over 0,2,3', inputs: { x: { shape: [2, 3, 2, 2] } }, build: ({ x }) => ops.moments(x!, [0, 2, 3]) },
+    { title: '[4,3] over 0', inputs: { x: { shape: [4, 3] } }, build: ({ x }) => ops.moments(x!, [0]) },
+    { title: '[2,3,4] over the last axis', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => ops.moments(x!, [-1]) },
+    { title: 'all axes', inputs: { x: { shape: [3, 4] } }, build: ({ x }) => ops.moments(x!, [0, 1]) },
   ],
   max: [
     { title: 'axis 1', inputs: { x: { shape: [2, 3, 4], data: distinct(24, 1) } }, build: ({ x }) => ops.max(x!, [1]) },
@@ -218,18 +207,18 @@ async function expectGradcheck(c: Case): Promise<void> {
 
 describe('gradcheck: primitive ops', () => {
   for (const [op, cases] of Object.entries(CASES)) {
+    if (typeof cases === 'string') continue;
     describe(op, () => {
-      for (const c of cases!) it(c.title, () => expectGradcheck(c));
+      for (const c of cases) it(c.title, () => expectGradcheck(c));
     });
   }
 
-  it('covers every op that has a gradient rule', () => {
-    const differentiable = (Object.keys(OPS) as OpName[]).filter((k) => OPS[k].grad !== undefined);
-    const missing = differentiable.filter((k) => !CASES[k]?.length);
-    expect(missing, `ops with a gradient rule but no gradcheck case in CASES: ${missing.join(', ')}`).toEqual([]);
-    // The pointwise tables agree with the registry: a row with a rule is differentiable, one without is zero-gradient.
-    for (const [k, row] of Object.entries(UNARY_TABLE)) expect(row.grad !== undefined, k).toBe(UNARY_DOMAIN[k as UnaryOpName] !== null);
-    for (const [k, row] of Object.entries(BINARY_TABLE)) expect(row.grad !== undefined, k).toBe(BINARY_DOMAIN[k as BinaryOpName] !== null);
+  it('says truly why an op has no case: the registry agrees', () => {
+    for (const op of Object.keys(OPS) as OpName[]) {
+      const def = OPS[op], entry = CASES[op];
+      const actual: NoCase | 'rule' = def.leaf ? 'leaf' : def.grad ? 'rule' : def.zeroGradient ? 'zero gradient' : 'no gradient rule';
+      expect(typeof entry === 'string' ? entry : 'rule', op).toBe(actual);
+    }
   });
 });
 

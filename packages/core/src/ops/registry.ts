@@ -1,14 +1,15 @@
 /**
- * The op registry: one typed table of every primitive op. A missing entry is a compile error where an
- * op name is used, and backends look their kernels up by the same names (OpName).
+ * The op registry: one typed table of every primitive op, and the attribute type of each (OpAttrs).
+ * A missing entry is a compile error, and backends look their kernels up by the same names (OpName).
  */
 import { UnknownOpError } from '../errors.js';
-import type { OpDef } from './op_def.js';
+import type { Attrs, OpDef } from './op_def.js';
 import type { OpName } from './op_names.js';
 import { input, state, constant, fill } from './misc/leaves.js';
 import { UNARY_OPS } from './pointwise/unary.js';
 import { BINARY_OPS } from './pointwise/binary.js';
 import { sum, max } from './reduce/reduce.js';
+import { moments } from './reduce/moments.js';
 import { reshape, transpose, broadcast_to, concat, slice, pad } from './layout/layout.js';
 import { matmul } from './linalg/matmul.js';
 import { conv2d, conv2d_backward_data, conv2d_backward_weight } from './conv/conv2d.js';
@@ -16,12 +17,11 @@ import { max_pool2d, max_pool2d_backward, avg_pool2d, avg_pool2d_backward } from
 import { stop_gradient, one_hot, cast } from './misc/misc.js';
 import { resized_crop } from './image/resized_crop.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own attribute type
-export const OPS: Record<OpName, OpDef<any>> = {
+const REGISTRY = {
   input, state, constant, fill,
   ...UNARY_OPS,
   ...BINARY_OPS,
-  sum, max,
+  sum, max, moments,
   reshape, transpose, broadcast_to, concat, slice, pad,
   matmul,
   conv2d, conv2d_backward_data, conv2d_backward_weight,
@@ -30,13 +30,28 @@ export const OPS: Record<OpName, OpDef<any>> = {
   resized_crop,
 };
 
+/** The attribute type of op K. */
+export type OpAttrs<K extends OpName> = (typeof REGISTRY)[K] extends OpDef<infer A> ? A : never;
+
+/** Every primitive op's definition, by name. */
+export const OPS: { readonly [K in OpName]: OpDef<OpAttrs<K>> } = REGISTRY;
+
 export type { OpName };
 
 export function isOpName(name: string): name is OpName {
   return Object.prototype.hasOwnProperty.call(OPS, name);
 }
 
-export function getOp(name: string): OpDef {
+export function getOp(name: string): OpDef<Attrs> {
   if (!isOpName(name)) throw new UnknownOpError(`unknown op "${name}"; known ops: ${Object.keys(OPS).join(', ')}`);
-  return OPS[name] as OpDef;
+  return OPS[name] as unknown as OpDef<Attrs>;
+}
+
+/**
+ * The attributes of a node or plan value of op `op`, typed. Throws when the value is another op, so a
+ * table row can never read another op's attributes.
+ */
+export function attrsOf<K extends OpName>(v: { readonly op: OpName; readonly attrs: Attrs }, op: K): OpAttrs<K> {
+  if (v.op !== op) throw new TypeError(`attrsOf: the value is a ${v.op}, not a ${op}`);
+  return v.attrs as unknown as OpAttrs<K>;
 }

@@ -1,12 +1,15 @@
 /**
- * The memory planner: assigns each computed value a buffer slot by liveness. A slot is free again after the
- * last reader of its value has run; a value never shares a slot with its own inputs (kernels are not assumed
- * to work in place). Best fit among free slots, growing the largest free one before opening a new slot.
+ * The memory planner: gives each stored computed value a buffer slot by liveness over the steps. A slot is
+ * free again after the last step reading its value has run; a step never writes into a slot it reads (its
+ * roots take their slots before its inputs' slots are handed back); fetched and updated values keep theirs
+ * to the end. Best fit among free slots, growing the largest free one before opening a new slot.
  */
 import { bytesPerElement } from '../dtype.js';
-import type { PlanValue } from './plan.js';
+import type { PlanValue, Step } from './plan.js';
 
 export interface MemoryPlan {
+  /** Slot of each stored computed value, -1 elsewhere. */
+  slot: Int32Array;
   slotBytes: number[];
   peakBytes: number;
   unplannedBytes: number;
@@ -14,7 +17,7 @@ export interface MemoryPlan {
 
 /**
  * Takes a slot for `need` bytes: the smallest free slot that fits, else the largest free slot grown to fit,
- * else a new slot. Updates `free` and `slotBytes`; shared by backends that re-plan after fusing.
+ * else a new slot. Updates `free` and `slotBytes`.
  */
 export function takeSlot(free: Set<number>, slotBytes: number[], need: number): number {
   let best = -1;
@@ -29,29 +32,33 @@ export function takeSlot(free: Set<number>, slotBytes: number[], need: number): 
   return best;
 }
 
-export function planMemory(values: PlanValue[], keep: readonly number[], alignment: number): MemoryPlan {
-  for (const v of values) {
-    v.lastUse = -1;
-    for (const i of v.inputs) values[i]!.lastUse = Math.max(values[i]!.lastUse, v.index);
-  }
-  for (const i of keep) values[i]!.lastUse = Infinity;
+/** The values a step writes. */
+export function stepRoots(step: Step): readonly number[] {
+  return step.kind === 'kernel' ? [step.value] : step.roots;
+}
 
+export function planStepMemory(values: readonly PlanValue[], storage: Int32Array, steps: readonly Step[], kept: readonly number[], alignment: number): MemoryPlan {
+  const keep = new Set(kept.map((i) => storage[i]!));
+  const lastRead = new Map<number, number>();
+  steps.forEach((s, at) => { for (const r of s.reads) lastRead.set(r, at); });
+  const dying: number[][] = steps.map(() => []);
+  for (const [owner, at] of lastRead) if (values[owner]!.kind === 'compute' && !keep.has(owner)) dying[at]!.push(owner);
+  const align = (b: number) => Math.max(alignment, Math.ceil(b / alignment) * alignment);
+  const slot = new Int32Array(values.length).fill(-1);
   const slotBytes: number[] = [];
   const free = new Set<number>();
   let unplanned = 0;
-  const align = (b: number) => Math.max(alignment, Math.ceil(b / alignment) * alignment);
-  for (const v of values) {
-    if (v.kind !== 'compute') continue;
-    const need = align(v.size * bytesPerElement(v.dtype));
-    unplanned += need;
-    v.slot = takeSlot(free, slotBytes, need);
-    // Inputs whose last reader is v give their slots back once v has run.
-    for (const i of new Set(v.inputs)) {
-      const u = values[i]!;
-      if (u.kind === 'compute' && u.lastUse === v.index) free.add(u.slot);
+  steps.forEach((s, at) => {
+    const roots = stepRoots(s);
+    for (const r of roots) {
+      if (storage[r] !== r) throw new Error(`memory planner: step root #${r} (${values[r]!.node}) owns no storage`);
+      const need = align(values[r]!.size * bytesPerElement(values[r]!.dtype));
+      unplanned += need;
+      slot[r] = takeSlot(free, slotBytes, need);
     }
-    // A value nobody reads (and nobody keeps) frees its slot at once.
-    if (v.lastUse < 0) free.add(v.slot);
-  }
-  return { slotBytes, peakBytes: slotBytes.reduce((a, b) => a + b, 0), unplannedBytes: unplanned };
+    for (const owner of dying[at]!) free.add(slot[owner]!);
+    // written and never read: free at once
+    for (const r of roots) if (!lastRead.has(r) && !keep.has(r)) free.add(slot[r]!);
+  });
+  return { slot, slotBytes, peakBytes: slotBytes.reduce((a, b) => a + b, 0), unplannedBytes: unplanned };
 }

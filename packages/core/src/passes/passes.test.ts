@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BackendError, Graph, ReferenceBackend, batchNorm, createPlan, crossEntropy, eliminateCommonSubexpressions, eliminateDeadNodes, globalAvgPool, grad,
-  linear, ops, type Node, type Plan, type UnaryOpName,
+  linear, ops, stepRoots, type Node, type Plan, type UnaryOpName,
 } from '../index.js';
 
 /** A chain of `length` unary pointwise ops over one input. */
@@ -15,20 +15,29 @@ function chain(length: number, shape: number[]): { g: Graph; x: Node; y: Node } 
   return { g, x, y };
 }
 
-/** Every pair of computed values alive at once holds different slots, and no value shares a slot with an input. */
+/**
+ * Every stored value has a slot big enough; two stored values alive at once (one written while the other is
+ * still to be read, or kept to the end) hold different slots; no step writes a slot it reads.
+ */
 function expectSoundSlots(plan: Plan): void {
-  const compute = plan.values.filter((v) => v.kind === 'compute');
-  for (const v of compute) {
-    expect(v.slot).toBeGreaterThanOrEqual(0);
-    expect(v.slot).toBeLessThan(plan.slotBytes.length);
-    expect(plan.slotBytes[v.slot]).toBeGreaterThanOrEqual(v.size * 4);
-    for (const i of v.inputs) if (plan.values[i]!.kind === 'compute') expect(plan.values[i]!.slot, `${v.node} shares a slot with its input`).not.toBe(v.slot);
+  const written = new Map<number, number>();
+  const lastRead = new Map<number, number>();
+  const kept = new Set([...plan.outputs.values(), ...plan.updates.values()].map((i) => plan.storage[i]!));
+  plan.steps.forEach((s, at) => {
+    for (const r of stepRoots(s)) written.set(r, at);
+    for (const r of s.reads) lastRead.set(r, at);
+  });
+  for (const [v, at] of written) {
+    const value = plan.values[v]!;
+    expect(plan.slot[v], `${value.node} has a slot`).toBeGreaterThanOrEqual(0);
+    expect(plan.slotBytes[plan.slot[v]!]).toBeGreaterThanOrEqual(value.size * 4);
+    for (const r of plan.steps[at]!.reads) if (plan.slot[r]! >= 0) expect(plan.slot[r], `${value.node} is written into a slot its step reads`).not.toBe(plan.slot[v]);
   }
-  for (const a of compute) {
-    for (const b of compute) {
-      if (a.index >= b.index) continue;
-      // b is written while a is still to be read: they must not share a slot.
-      if (a.lastUse >= b.index) expect(a.slot, `${a.node} (last read at ${a.lastUse}) and ${b.node}`).not.toBe(b.slot);
+  const end = (v: number) => (kept.has(v) ? Infinity : lastRead.get(v) ?? written.get(v)!);
+  for (const [a, wa] of written) {
+    for (const [b, wb] of written) {
+      if (a === b || wa > wb) continue;
+      if (end(a) >= wb && !(wa === wb && a > b)) expect(plan.slot[a], `${plan.values[a]!.node} (live to ${end(a)}) and ${plan.values[b]!.node} (written at ${wb})`).not.toBe(plan.slot[b]);
     }
   }
 }
@@ -38,7 +47,7 @@ describe('memory planner', () => {
     const { y } = chain(50, [64, 64]);
     const plan = createPlan({ outputs: { y } });
     const bytes = 64 * 64 * 4; // already a multiple of the 256-byte alignment
-    expect(plan.values.filter((v) => v.kind === 'compute')).toHaveLength(50);
+    expect(plan.steps).toHaveLength(50);
     expect(plan.slotBytes).toEqual([bytes, bytes]);
     expect(plan.peakBytes).toBe(2 * bytes);
     expect(plan.unplannedBytes).toBe(50 * bytes);
@@ -55,7 +64,7 @@ describe('memory planner', () => {
     expect(createPlan({ outputs: { y } }, { alignment: 16 }).slotBytes).toEqual([16, 16]);
   });
 
-  it('keeps outputs alive to the end (lastUse Infinity) even when later values read them', async () => {
+  it('keeps outputs alive to the end even when later values read them', async () => {
     const g = new Graph();
     const x = g.input('x', [4]);
     const a = ops.exp(x);
@@ -63,14 +72,10 @@ describe('memory planner', () => {
     const c = ops.tanh(b);
     const d = ops.square(c);
     const plan = createPlan({ outputs: { a, d } });
-    const va = plan.values[plan.outputs.get('a')!]!;
-    const vd = plan.values[plan.outputs.get('d')!]!;
-    expect(va.lastUse).toBe(Infinity);
-    expect(vd.lastUse).toBe(Infinity);
-    expect(plan.values[plan.values.findIndex((v) => v.op === 'neg')]!.lastUse).toBe(plan.values.findIndex((v) => v.op === 'tanh'));
+    const ia = plan.outputs.get('a')!;
     expectSoundSlots(plan);
-    const later = plan.values.filter((v) => v.kind === 'compute' && v.index > va.index);
-    for (const v of later) expect(v.slot).not.toBe(va.slot);
+    const later = plan.values.filter((v) => v.kind === 'compute' && v.index > ia);
+    for (const v of later) expect(plan.slot[v.index]).not.toBe(plan.slot[ia]);
 
     const exe = await new ReferenceBackend().compile({ outputs: { a, d } });
     const xs = Float64Array.from([0, 1, -1, 0.5]);
@@ -79,7 +84,7 @@ describe('memory planner', () => {
     expect([...got['d']!.data]).toEqual([...xs].map((v) => Math.tanh(-Math.exp(v)) ** 2));
   });
 
-  it('assigns sound slots in a whole training step (conv net forward and backward)', () => {
+  it('assigns sound slots in a whole training step (conv net forward and backward), fused or not', () => {
     const g = new Graph();
     const x = g.input('x', [2, 3, 6, 6]);
     const labels = g.input('labels', [2], 'int32');
@@ -94,10 +99,12 @@ describe('memory planner', () => {
     const params = [w, gamma, beta, fc];
     const grads = grad(loss, params);
     const updates = Object.fromEntries(params.map((p, i) => [p.label!, ops.sub(p, ops.mul(grads[i]!, 0.1))]));
-    const plan = createPlan({ outputs: { loss }, updates: { ...updates, rm: bn.runningMean, rv: bn.runningVar } });
-    expectSoundSlots(plan);
-    expect(plan.peakBytes).toBeLessThan(plan.unplannedBytes);
-    for (const i of [...plan.outputs.values(), ...plan.updates.values()]) expect(plan.values[i]!.lastUse).toBe(Infinity);
+    const spec = { outputs: { loss }, updates: { ...updates, rm: bn.runningMean, rv: bn.runningVar } };
+    for (const fusion of [{ fuse: false }, {}, { reduceInGroups: false, merge: false, maxGroupInputs: 3 }]) {
+      const plan = createPlan(spec, { fusion });
+      expectSoundSlots(plan);
+      expect(plan.peakBytes).toBeLessThan(plan.unplannedBytes);
+    }
   });
 
   it('the reference backend catches a plan that lets two live values share a slot', async () => {
@@ -107,11 +114,11 @@ describe('memory planner', () => {
     const b = ops.neg(a);
     const c = ops.add(a, b); // reads a after b was written
     const exe = await new ReferenceBackend().compile({ outputs: { c } });
-    const va = exe.plan.values.find((v) => v.op === 'exp')!;
-    const vb = exe.plan.values.find((v) => v.op === 'neg')!;
-    expect(vb.slot).not.toBe(va.slot);
+    const ia = exe.plan.values.find((v) => v.op === 'exp')!.index;
+    const ib = exe.plan.values.find((v) => v.op === 'neg')!.index;
+    expect(exe.plan.slot[ib]).not.toBe(exe.plan.slot[ia]);
     await expect(exe.run({ x: new Float32Array(3) })).resolves.toBeDefined();
-    vb.slot = va.slot; // corrupt: b overwrites a while a is still live
+    exe.plan.slot[ib] = exe.plan.slot[ia]!; // corrupt: b overwrites a while a is still live
     await expect(exe.run({ x: new Float32Array(3) })).rejects.toThrow(BackendError);
     await expect(exe.run({ x: new Float32Array(3) })).rejects.toThrow(/memory plan error: value #1 .* was overwritten in slot \d+ by value #2/);
   });

@@ -1,8 +1,10 @@
 /**
- * The Plan: what a backend compiles. Values in topological order with their inputs as indices, leaves
- * bound to names, and a buffer slot for every computed value. Built by createPlan from the requested
- * outputs and state updates through dead-node elimination, common-subexpression elimination and the
- * memory planner.
+ * The Plan: what a backend compiles, decided once here for every backend. Values in topological order with
+ * their inputs as indices and leaves bound to names; which values get storage (views share their input's);
+ * the steps to run in order (fused groups of pointwise ops and reductions, and kernels) under the backend's
+ * fusion rules; and a buffer slot for every stored computed value by liveness over those steps. Built by
+ * createPlan through dead-node elimination, common-subexpression elimination, lowering (lowering.ts) and the
+ * memory planner (memory_planner.ts). Backends only emit code for each step.
  */
 import type { DType } from '../dtype.js';
 import type { Node } from '../graph/node.js';
@@ -12,7 +14,8 @@ import type { Shape } from '../shape.js';
 import { BackendError } from '../errors.js';
 import { eliminateDeadNodes } from './dce.js';
 import { eliminateCommonSubexpressions } from './cse.js';
-import { planMemory } from './memory_planner.js';
+import { lowerValues, type FusionRules } from './lowering.js';
+import { planStepMemory } from './memory_planner.js';
 
 export type ValueKind = 'input' | 'state' | 'constant' | 'compute';
 
@@ -27,11 +30,32 @@ export interface PlanValue {
   readonly dtype: DType;
   readonly size: number;
   readonly kind: ValueKind;
-  /** Buffer slot of a computed value; -1 for leaves. */
-  slot: number;
-  /** Index of the last value that reads this one; Infinity when it must survive the step (an output). */
-  lastUse: number;
+  /** Name of an input or state leaf. */
+  readonly name?: string;
 }
+
+/** A fused group: pointwise values, broadcasts and reductions over one iteration shape, run as one pass. */
+export interface FusedStep {
+  readonly kind: 'fused';
+  /** Values the pass writes: stored pointwise values and reductions (accumulated over the iteration shape). */
+  readonly roots: readonly number[];
+  /** Pointwise and broadcast values recomputed inside the pass (stored nowhere), in plan order. */
+  readonly members: readonly number[];
+  /** The iteration shape: the roots' shape, or a reduction's input shape. */
+  readonly shape: Shape;
+  /** Storage owners the pass reads. */
+  readonly reads: readonly number[];
+}
+
+/** A value computed by its op's own kernel (or a materialised broadcast's copy). */
+export interface KernelStep {
+  readonly kind: 'kernel';
+  readonly value: number;
+  /** Storage owners the kernel reads. */
+  readonly reads: readonly number[];
+}
+
+export type Step = FusedStep | KernelStep;
 
 export interface Plan {
   readonly values: readonly PlanValue[];
@@ -43,11 +67,20 @@ export interface Plan {
   readonly outputs: ReadonlyMap<string, number>;
   /** State name -> value index of its value after the step. */
   readonly updates: ReadonlyMap<string, number>;
+  /**
+   * Value -> the value whose buffer holds its elements: itself (leaves and stored values), a view's source's
+   * owner, or -1 for values that live only inside fused groups.
+   */
+  readonly storage: Int32Array;
+  /** What runs, in order. */
+  readonly steps: readonly Step[];
+  /** Buffer slot of each stored computed value (-1 for leaves, views and values without storage). */
+  readonly slot: Int32Array;
   /** Bytes of each slot. */
   readonly slotBytes: readonly number[];
-  /** Sum of slot sizes: device memory for intermediate values. */
+  /** Sum of slot sizes: memory for intermediate values. */
   readonly peakBytes: number;
-  /** What the intermediates would take with one buffer each (for comparison). */
+  /** What the stored intermediates would take with one buffer each (for comparison). */
   readonly unplannedBytes: number;
 }
 
@@ -61,6 +94,8 @@ export interface PlanOptions {
   cse?: boolean;
   /** Slot size alignment in bytes (default 256, WebGPU's storage offset alignment). */
   alignment?: number;
+  /** How the backend fuses (default: no fusion, one step per value; backends pass their own). */
+  fusion?: FusionRules;
 }
 
 export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
@@ -80,9 +115,10 @@ export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
   for (const n of live) {
     if (canonical.get(n) !== n) continue;
     const kind: ValueKind = n.op === 'input' ? 'input' : n.op === 'state' ? 'state' : n.op === 'constant' || n.op === 'fill' ? 'constant' : 'compute';
+    const name = kind === 'input' || kind === 'state' ? String(n.attrs['name']) : undefined;
     const v: PlanValue = {
       index: values.length, node: n, op: n.op, inputs: n.inputs.map((x) => index.get(canonical.get(x)!)!), attrs: n.attrs,
-      shape: n.shape, dtype: n.dtype, size: n.size, kind, slot: -1, lastUse: -1,
+      shape: n.shape, dtype: n.dtype, size: n.size, kind, ...(name === undefined ? {} : { name }),
     };
     index.set(n, v.index);
     values.push(v);
@@ -93,9 +129,11 @@ export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
   const inputs = new Map<string, number>();
   const states = new Map<string, number>();
   for (const v of values) {
-    if (v.kind === 'input') inputs.set(v.attrs['name'] as string, v.index);
-    if (v.kind === 'state') states.set(v.attrs['name'] as string, v.index);
+    if (v.kind === 'input') inputs.set(v.name!, v.index);
+    if (v.kind === 'state') states.set(v.name!, v.index);
   }
-  const memory = planMemory(values, [...outputs.values(), ...updates.values()], options.alignment ?? 256);
-  return { values, inputs, states, outputs, updates, ...memory };
+  const kept = [...outputs.values(), ...updates.values()];
+  const { storage, steps } = lowerValues(values, kept, options.fusion ?? { fuse: false });
+  const memory = planStepMemory(values, storage, steps, kept, options.alignment ?? 256);
+  return { values, inputs, states, outputs, updates, storage, steps, ...memory };
 }

@@ -36,21 +36,24 @@ class ReferenceExecutable implements Executable {
     checkFeedNames(feeds, this.plan.inputs);
     const { values } = this.plan;
     const data: RefArray[] = new Array(values.length);
+    const { storage, slot } = this.plan;
     const slotOwner: number[] = new Array(this.plan.slotBytes.length).fill(-1);
+    // A value is readable while its storage owner still holds its slot (views share their source's).
     const read = (i: number): RefArray => {
-      const u = values[i]!;
-      if (u.kind === 'compute' && slotOwner[u.slot] !== i) {
-        throw new BackendError(`reference: memory plan error: value #${i} (${u.node}) was overwritten in slot ${u.slot} by value #${slotOwner[u.slot]}`);
+      const owner = storage[i]!;
+      const s = slot[owner]!;
+      if (s >= 0 && slotOwner[s] !== owner) {
+        throw new BackendError(`reference: memory plan error: value #${i} (${values[i]!.node}) was overwritten in slot ${s} by value #${slotOwner[s]}`);
       }
       return data[i]!;
     };
     for (const v of values) {
       switch (v.kind) {
         case 'input':
-          data[v.index] = toRef(v, checkFeed('feed', v, feeds[v.attrs['name'] as string]));
+          data[v.index] = toRef(v, checkFeed('feed', v, feeds[v.name!]));
           break;
         case 'state':
-          data[v.index] = this.state.get(v.attrs['name'] as string)!;
+          data[v.index] = this.state.get(v.name!)!;
           break;
         default: {
           const def = getOp(v.op);
@@ -61,7 +64,7 @@ class ReferenceExecutable implements Executable {
             inputTypes: v.inputs.map((i) => values[i]!),
             out: v,
           });
-          if (v.kind === 'compute') slotOwner[v.slot] = v.index;
+          if (slot[v.index]! >= 0) slotOwner[slot[v.index]!] = v.index;
         }
       }
     }
@@ -101,11 +104,15 @@ class ReferenceExecutable implements Executable {
   }
 }
 
+/**
+ * The reference backend. Its plan fuses nothing (one step per value), so the memory plan it checks is the
+ * planner's own.
+ */
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
 
   async compile(spec: CompileSpec): Promise<Executable> {
-    const plan = createPlan(spec, spec.planOptions);
+    const plan = createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
     return new ReferenceExecutable(plan, spec.initialState ?? {});
   }
 }

@@ -3,7 +3,7 @@ import { defineOp, ShapeRuleError } from '../op_def.js';
 import type { DType } from '../../dtype.js';
 
 /** Identity in the forward pass; no gradient flows through it. */
-export const stop_gradient = defineOp({
+export const stop_gradient = defineOp<Record<never, never>>({
   arity: 1,
   shape: ([x]) => x!,
   reference: ([x]) => x!.slice(),
