@@ -95,7 +95,7 @@ async function benchTfjs() {
     // backward-data: the registered Conv2DBackpropInput kernel (what tf.grad uses for dx)
     record('conv bwd-x', g.name, impl, threads, f, await time(() => sync(tf.conv2dTranspose(dy, w, x.shape, 1, 'same'))));
     try {
-      const gw = tf.grad((wt: tf.Tensor4D) => tf.conv2d(x, wt, 1, 'same'));
+      const gw = tf.grad((wt: tf.Tensor) => tf.conv2d(x, wt as tf.Tensor4D, 1, 'same'));
       const tFwd = await time(() => sync(tf.conv2d(x, w, 1, 'same')));
       const tAll = await time(() => sync(gw(w, dy)));
       record('conv bwd-w', g.name, impl, threads, f, Math.max(tAll - tFwd, 1e-3), 'tf.grad minus forward');

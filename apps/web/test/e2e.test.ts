@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import type { BackendInfo } from '../src/protocol.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +34,7 @@ if (!haveChromium) {
 
 interface PageState {
   phase: string;
-  backend: { kind: string; label: string; reason: string; adapter?: string; crossOriginIsolated: boolean } | null;
+  backend: BackendInfo | null;
   steps: { step: number; losses: Record<string, { loss: number; ssl: number; kd?: number }> }[];
   knn: { step: number; acc: Record<string, number> }[];
   imagesPerSecond: number;
@@ -119,7 +120,7 @@ describe.skipIf(!haveChromium)('web trainer page (headless Chromium)', () => {
     distDir = mkdtempSync(path.join(tmpdir(), 'dogo-web-dist-'));
     const { build } = await import('vite');
     await build({ configFile: path.join(APP, 'vite.config.ts'), root: APP, logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true, sourcemap: false } });
-    const { startServer } = (await import('../serve.mjs')) as { startServer(o: { dir: string; port?: number; isolate?: boolean }): Promise<Server> };
+    const { startServer } = await import('../serve.mjs');
     server = await startServer({ dir: distDir, port: 0 });
     plainServer = await startServer({ dir: distDir, port: 0, isolate: false });
   }, 120_000);

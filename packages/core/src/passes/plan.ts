@@ -9,7 +9,7 @@
 import type { DType } from '../dtype.js';
 import type { Node } from '../graph/node.js';
 import type { Attrs } from '../ops/op_def.js';
-import type { OpName } from '../ops/registry.js';
+import { attrsOf, type OpName } from '../ops/registry.js';
 import type { Shape } from '../shape.js';
 import { BackendError } from '../errors.js';
 import { eliminateDeadNodes } from './dce.js';
@@ -115,7 +115,7 @@ export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
   for (const n of live) {
     if (canonical.get(n) !== n) continue;
     const kind: ValueKind = n.op === 'input' ? 'input' : n.op === 'state' ? 'state' : n.op === 'constant' || n.op === 'fill' ? 'constant' : 'compute';
-    const name = kind === 'input' || kind === 'state' ? String(n.attrs['name']) : undefined;
+    const name = n.op === 'input' || n.op === 'state' ? attrsOf(n, n.op).name : undefined;
     const v: PlanValue = {
       index: values.length, node: n, op: n.op, inputs: n.inputs.map((x) => index.get(canonical.get(x)!)!), attrs: n.attrs,
       shape: n.shape, dtype: n.dtype, size: n.size, kind, ...(name === undefined ? {} : { name }),

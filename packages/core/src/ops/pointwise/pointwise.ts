@@ -62,8 +62,16 @@ export function pointwiseCall(v: { readonly op: string; readonly attrs: Attrs })
   if (!isUnaryOp(v.op)) throw new TypeError(`"${v.op}" is not a pointwise op`);
   const decls = declsOf(v.op);
   const choice = decls.find(([, d]) => d.choices);
-  const params = decls.filter(([, d]) => !d.choices).map(([k]) => v.attrs[k] as number);
-  return choice ? { op: v.op, choice: v.attrs[choice[0]] as string, params } : { op: v.op, params };
+  // the shape rule checked every attribute against its declaration; these checks only narrow the types
+  const params = decls.filter(([, d]) => !d.choices).map(([k]) => {
+    const x = v.attrs[k];
+    if (typeof x !== 'number') throw new TypeError(`${v.op}: attribute "${k}" is not a number`);
+    return x;
+  });
+  if (!choice) return { op: v.op, params };
+  const c = v.attrs[choice[0]];
+  if (typeof c !== 'string') throw new TypeError(`${v.op}: attribute "${choice[0]}" is not a string`);
+  return { op: v.op, choice: c, params };
 }
 
 /** A name for a call's implementation: the op, with the choice after a colon (`gelu:tanh`). */
