@@ -1,11 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { GEMM_TILINGS, matmulKernel, pointwiseKernel, type KernelSource } from '@dogo/shaders-tensor';
+import { GEMM_TILINGS, fusedPointwiseKernel, matmulKernel, type KernelSource } from '@dogo/shaders-tensor';
 import { getTestGpu } from './test_device.js';
 import { KernelBindingError, KernelCompileError } from './kernel_runner.js';
 import { matmulRef } from './testing/reference.js';
 import { randomArray, relL2 } from './testing/util.js';
 
 const gpu = await getTestGpu();
+
+/** y = max(x, 0) over `n` elements: a fused kernel of one function (bindings in0, out). */
+const relu = (n: number): KernelSource =>
+  fusedPointwiseKernel({ functions: [{ name: 'relu', arity: 1, body: 'return max(a0, 0.0);' }], terms: [{ input: 0 }, { call: 'relu', args: [0] }] }, { out: [n], inputs: [[n]], scalars: [] });
 
 describe.skipIf(!gpu)('KernelRunner', () => {
   test('a prepared two-kernel step replays with one submit and creates no GPU objects', async () => {
@@ -17,7 +21,7 @@ describe.skipIf(!gpu)('KernelRunner', () => {
     const r = runner.createBuffer(m * n * 4);
     const step = [
       await runner.prepare(matmulKernel({ m, n, k }), { a, b, c }),
-      await runner.prepare(pointwiseKernel('relu', { out: [m * n] }), { a: c, out: r }),
+      await runner.prepare(relu(m * n), { in0: c, out: r }),
     ];
     runner.submit(step, 'warm-up');
     await runner.readFloat32(r, m * n);
@@ -54,8 +58,8 @@ describe.skipIf(!gpu)('KernelRunner', () => {
     await expect(runner.pipeline(bad)).rejects.toThrow(KernelCompileError);
     await expect(runner.pipeline(bad)).rejects.toThrow(/line 3/);
     const buf = runner.createBuffer(16);
-    await expect(runner.prepare(pointwiseKernel('relu', { out: [4] }), { a: buf })).rejects.toThrow(KernelBindingError);
-    await expect(runner.prepare(pointwiseKernel('relu', { out: [4] }), { a: buf, out: buf, extra: buf })).rejects.toThrow(/extra/);
+    await expect(runner.prepare(relu(4), { in0: buf })).rejects.toThrow(KernelBindingError);
+    await expect(runner.prepare(relu(4), { in0: buf, out: buf, extra: buf })).rejects.toThrow(/extra/);
     buf.destroy();
   });
 });

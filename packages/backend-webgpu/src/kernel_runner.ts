@@ -3,7 +3,8 @@
  * cached pipelines, allocates buffers, binds them once into reusable dispatches, records any number of
  * dispatches into one command encoder with one submit, and reads buffers back asynchronously.
  * Counts every GPU object it creates so tests can assert that a steady-state step creates none.
- * Does not plan memory or know ops: the Plan compiler (later) decides which buffers feed which kernel.
+ * Does not plan memory or know ops: the Plan compiler (backend/compile_plan.ts) decides which buffers feed
+ * which kernel.
  */
 import { type KernelBinding, type KernelSource, packUniforms } from '@dogo/shaders-tensor';
 import { deviceActivity, type DeviceActivity } from './device.js';

@@ -20,9 +20,10 @@ function required(): boolean {
 }
 
 async function open(): Promise<TestGpu | null> {
-  // A variable specifier keeps @dogo/node (which depends on this package) out of the package's type graph.
+  // A variable specifier and a local type keep @dogo/node (which depends on this package) out of the
+  // package's type graph: the tests type-check without it.
   const nodePkg = '@dogo/node';
-  const { requestNodeGpuDevice } = (await import(/* @vite-ignore */ nodePkg)) as typeof import('@dogo/node');
+  const { requestNodeGpuDevice } = (await import(/* @vite-ignore */ nodePkg)) as { requestNodeGpuDevice: () => Promise<GpuDeviceHandle> };
   try {
     const handle = await requestNodeGpuDevice();
     return { handle, device: handle.device, runner: new KernelRunner(handle.device) };

@@ -1,8 +1,9 @@
 /**
- * Spec of the conv2d forward kernel (conv2d.wgsl, implicit GEMM over gemm_tiled.wgsl) and the
- * convolution geometry the three conv kernels share. NCHW activations, OIHW weights, no groups.
+ * Spec of the conv2d forward kernel (conv2d.wgsl, implicit GEMM over gemm_tiled.wgsl) and what the three
+ * conv kernels share: the convolution geometry, their uniforms and the WGSL that declares them
+ * (conv2d_params.wgsl). NCHW activations, OIHW weights, no groups.
  */
-import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, u32Fields, type UniformField } from './kernel.js';
+import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, u32Fields, type UniformField, wgslUniformType } from './kernel.js';
 import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
 import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
@@ -61,43 +62,42 @@ export function convUniforms(g: ConvGeometry, m: number, n: number, k: number, k
   });
 }
 
+/**
+ * A conv kernel's family text (its template filled) followed by the shared uniform declaration
+ * (conv2d_params.wgsl) with `extra` fields after convUniforms's, so WGSL and uniforms cannot disagree.
+ */
+export function convSource(family: string, extra: readonly UniformField[] = []): string {
+  const fields = extra.map((f) => `  ${f.name}: ${wgslUniformType(f.type)},`).join('\n');
+  return `${family}\n${fillTemplate(WGSL.conv2d_params, { EXTRA_FIELDS: fields }, 'conv2d_params.wgsl')}`;
+}
+
 /** Template parameters of conv2d.wgsl. */
 export interface Conv2dParams {
-  readonly bias: boolean;
-  readonly relu: boolean;
   /** GEMM tiling; default: chooseGemmTiling for m = c_out, n = batch*oh*ow. */
   readonly tiling?: GemmTiling;
 }
 
-const DEFAULTS: Conv2dParams = { bias: false, relu: false };
+const BINDINGS: KernelBinding[] = [
+  { binding: 0, name: 'params', kind: 'uniform' },
+  { binding: 1, name: 'x', kind: 'read-only-storage' },
+  { binding: 2, name: 'weight', kind: 'read-only-storage' },
+  { binding: 3, name: 'y', kind: 'storage' },
+];
 
-function bindings(p: Conv2dParams): KernelBinding[] {
-  const b: KernelBinding[] = [
-    { binding: 0, name: 'params', kind: 'uniform' },
-    { binding: 1, name: 'x', kind: 'read-only-storage' },
-    { binding: 2, name: 'weight', kind: 'read-only-storage' },
-    { binding: 3, name: 'y', kind: 'storage' },
-  ];
-  if (p.bias) b.push({ binding: 4, name: 'bias', kind: 'read-only-storage' });
-  return b;
-}
+export const conv2dSpec: KernelSpec<Conv2dParams> = { name: 'conv2d', ops: ['conv2d'], defaults: {}, bindings: BINDINGS };
 
-export const conv2dSpec: KernelSpec<Conv2dParams> = { name: 'conv2d', ops: ['conv2d'], defaults: DEFAULTS, bindings };
-
-/** The conv2d forward launch: y [n, o, oh, ow] from x and weight (and bias [o] when params.bias). */
-export function conv2dKernel(shape: ConvShape, params: Partial<Conv2dParams> = {}): KernelSource {
-  const p: Conv2dParams = { ...DEFAULTS, ...params };
+/** The conv2d forward launch: y [n, o, oh, ow] from x and weight. */
+export function conv2dKernel(shape: ConvShape, params: Conv2dParams = {}): KernelSource {
   const g = convGeometry(shape);
   const [m, n, k] = [g.o, g.n * g.oh * g.ow, g.c * g.kh * g.kw];
-  const family = fillTemplate(WGSL.conv2d, { HAS_BIAS: p.bias, RELU: p.relu }, 'conv2d.wgsl');
-  const tiling = p.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
+  const tiling = params.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
   return {
-    label: `conv2d${p.bias ? '_bias' : ''}${p.relu ? '_relu' : ''}`,
-    code: gemmCode(family, tiling, false, false),
+    label: 'conv2d',
+    code: gemmCode(convSource(WGSL.conv2d), tiling, false, false),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
     dispatch: gemmDispatch(tiling, m, n),
-    bindings: bindings(p),
+    bindings: BINDINGS,
     uniforms: convUniforms(g, m, n, k),
   };
 }

@@ -1,7 +1,7 @@
 /** Spec of conv2d_backward_data.wgsl: dx [n, c, h, w] from dy [n, o, oh, ow] and weight, implicit GEMM. */
 import { ceilDiv, type KernelBinding, KernelShapeError, type KernelSource, type KernelSpec, u32Fields } from './kernel.js';
 import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
-import { type ConvShape, convGeometry, convUniforms } from './conv2d.js';
+import { type ConvShape, convGeometry, convSource, convUniforms } from './conv2d.js';
 import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
 
@@ -34,13 +34,15 @@ export function conv2dBackwardDataKernel(shape: ConvShape, params: Conv2dBackwar
   const [phaseH, phaseW, phaseKh, phaseKw] = phases ? [ceilDiv(g.h, g.sh), ceilDiv(g.w, g.sw), ceilDiv(g.kh, g.sh), ceilDiv(g.kw, g.sw)] : [g.h, g.w, g.kh, g.kw];
   const [m, n, k] = [g.c, g.n * phaseH * phaseW, g.o * phaseKh * phaseKw];
   const tiling = params.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
+  const phaseFields = u32Fields({ phase_kh: phaseKh, phase_kw: phaseKw, phase_h: phaseH, phase_w: phaseW });
+  const family = fillTemplate(WGSL.conv2d_backward_data, { PHASES: phases, UNIT_STRIDE: !strided }, 'conv2d_backward_data.wgsl');
   return {
     label: phases ? 'conv2d_backward_data_phases' : 'conv2d_backward_data',
-    code: gemmCode(fillTemplate(WGSL.conv2d_backward_data, { PHASES: phases, UNIT_STRIDE: !strided }, 'conv2d_backward_data.wgsl'), tiling, false, false),
+    code: gemmCode(convSource(family, phaseFields), tiling, false, false),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
     dispatch: gemmDispatch(tiling, m, n, phases ? g.sh * g.sw : 1),
     bindings: BINDINGS,
-    uniforms: [...convUniforms(g, m, n, k), ...u32Fields({ phase_kh: phaseKh, phase_kw: phaseKw, phase_h: phaseH, phase_w: phaseW })],
+    uniforms: [...convUniforms(g, m, n, k), ...phaseFields],
   };
 }

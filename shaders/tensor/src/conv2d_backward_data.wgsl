@@ -1,7 +1,8 @@
 // conv2d_backward_data: dx = d(conv2d)/dx applied to dy, NCHW, weight [c_out, c_in, kh, kw]. Implicit
 // GEMM C[c_in, batch*h*w] = weightT[c_in, c_out*kh*kw] · taps[c_out*kh*kw, batch*h*w], where the tap
 // (co, ky, kx) of input pixel (iy, ix) reads dy[co, oy, ox] with oy = (iy + pad_h - ky*dil_h) / stride_h
-// when that division is exact and in range, else 0. Main loop: gemm_tiled.wgsl.
+// when that division is exact and in range, else 0. Params: conv2d_params.wgsl (with the four phase_*
+// fields). Main loop: gemm_tiled.wgsl.
 // Stride phases (PHASES, stride > 1, dilation 1): with stride s only the taps with ky = (iy + pad) mod s
 // (mod s) can be exact, so (s*s - 1)/(s*s) of the plain GEMM multiplies zeros. The launch is instead one
 // GEMM per phase (ry, rx) = ((iy + pad_h) mod s_h, (ix + pad_w) mod s_w), phase index on workgroup_id.z
@@ -15,33 +16,6 @@
 // Template parameters: PHASES (bool), UNIT_STRIDE (bool: stride 1 on both axes, so the plain path needs
 // no division to find a tap's output pixel) and the gemm_tiled tiling parameters.
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  batch: u32,
-  c_in: u32,
-  h: u32,
-  w: u32,
-  c_out: u32,
-  oh: u32,
-  ow: u32,
-  kh: u32,
-  kw: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dil_h: u32,
-  dil_w: u32,
-  k_split: u32,
-  phase_kh: u32,
-  phase_kw: u32,
-  phase_h: u32,
-  phase_w: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;

@@ -1,7 +1,7 @@
 /** Spec of conv2d_backward_weight.wgsl: dweight [o, c, kh, kw] from x and dy [n, o, oh, ow], implicit GEMM. */
 import { type KernelBinding, type KernelSource, type KernelSpec } from './kernel.js';
 import { GEMM_TILINGS, type GemmTiling, type SplitK, chooseGemmTiling, chooseSplitK, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
-import { type ConvShape, convGeometry, convUniforms } from './conv2d.js';
+import { type ConvShape, convGeometry, convSource, convUniforms } from './conv2d.js';
 import { WGSL } from './wgsl.gen.js';
 
 /** Template parameters of conv2d_backward_weight.wgsl. */
@@ -40,7 +40,7 @@ export function conv2dBackwardWeightKernel(shape: ConvShape, params: Conv2dBackw
   const kernel: KernelSource = {
     label: split.splits > 1 ? 'conv2d_backward_weight_splitk' : 'conv2d_backward_weight',
     // B (patches) is contiguous along the reduction index (output pixels), so threads walk k first.
-    code: gemmCode(WGSL.conv2d_backward_weight, tiling, false, true, split.splits > 1),
+    code: gemmCode(convSource(WGSL.conv2d_backward_weight), tiling, false, true, split.splits > 1),
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(tiling),
     dispatch: gemmDispatch(tiling, m, n, split.splits),

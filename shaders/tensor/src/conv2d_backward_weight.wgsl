@@ -3,35 +3,12 @@
 // patch element computed from x on the fly (0 in the padding). The reduction over batch*oh*ow is long
 // and C small, so the launch is usually split-K (gemm_tiled.wgsl): split s writes its partial dweight
 // at dweight[s * c_out*c_in*kh*kw ...] and a sum over the splits (a reduce launch) finishes it; with one
-// split this is dweight itself. Main loop: gemm_tiled.wgsl.
+// split this is dweight itself. Params: conv2d_params.wgsl. Main loop: gemm_tiled.wgsl.
 // Bindings (group 0): 0 params (uniform Params), 1 x (read), 2 dy (read), 3 dweight (read_write; splits
 //   x c_out*c_in*kh*kw elements).
 // Workgroup size: gemm_tiled. Dispatch: (ceil(c_in*kh*kw / TILE_N), ceil(c_out / TILE_M), splits).
 // Template parameters: the gemm_tiled tiling parameters and SPLIT_K.
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  batch: u32,
-  c_in: u32,
-  h: u32,
-  w: u32,
-  c_out: u32,
-  oh: u32,
-  ow: u32,
-  kh: u32,
-  kw: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dil_h: u32,
-  dil_w: u32,
-  k_split: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dweight: array<f32>;

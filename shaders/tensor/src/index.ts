@@ -4,6 +4,7 @@
  * shapes. Knows nothing about devices: the WebGPU backend turns a KernelSource into a pipeline and a dispatch.
  */
 export * from './kernel.js';
+export * from './strides.js';
 export { fillTemplate, TemplateError, type TemplateValue } from './template.js';
 export { WGSL, type WgslFile } from './wgsl.gen.js';
 export { GEMM_TILINGS, chooseGemmTiling, chooseSplitK, type GemmTiling, type GemmTilingName, type SplitK } from './gemm_tiled.js';
@@ -11,12 +12,10 @@ export * from './matmul.js';
 export * from './conv2d.js';
 export * from './conv2d_backward_data.js';
 export * from './conv2d_backward_weight.js';
-export * from './pointwise.js';
 export * from './reduce.js';
-export * from './softmax.js';
 export * from './pool2d.js';
 export * from './pool2d_backward.js';
-export * from './batch_norm.js';
+export * from './moments.js';
 export * from './layout.js';
 export * from './fused_pointwise.js';
 export * from './one_hot.js';

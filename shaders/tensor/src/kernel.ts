@@ -27,7 +27,7 @@ export interface UniformField {
 
 /** Everything a runner needs to create a pipeline and dispatch one kernel launch. */
 export interface KernelSource {
-  /** Short label for pipelines, errors and profiles, e.g. `matmul_nt_bias_relu`. */
+  /** Short label for pipelines, errors and profiles, e.g. `matmul_nt`. */
   readonly label: string;
   /** Final WGSL text, template parameters substituted; pipelines are cached by this text. */
   readonly code: string;

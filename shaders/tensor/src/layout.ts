@@ -1,11 +1,10 @@
 /**
  * Spec of layout.wgsl, the strided copy behind every layout op, and the shape arithmetic that turns
  * transpose, broadcast_to, slice, pad and concat into such copies. Copies raw 32-bit elements, so it
- * serves float32 and int32 alike. Contiguous whole-buffer copies (reshape) need no kernel at all: the
- * backend records a buffer copy instead.
+ * serves float32 and int32 alike. Reshapes need no kernel: they are views of their input's buffer.
  */
 import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, ceilDiv, dispatch1d } from './kernel.js';
-import { broadcastStrides, MAX_POINTWISE_RANK } from './pointwise.js';
+import { MAX_RANK, broadcastStrides, contiguousStrides } from './strides.js';
 import { fillTemplate } from './template.js';
 import { WGSL } from './wgsl.gen.js';
 
@@ -36,22 +35,11 @@ export const layoutSpec: KernelSpec<LayoutParams> = {
   name: 'layout', ops: ['transpose', 'broadcast_to', 'slice', 'pad', 'concat'], defaults: { workgroupSize: 256 }, bindings: BINDINGS,
 };
 
-/** Row-major element strides of `shape`. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
 /** The launch of one strided copy. */
 export function layoutKernel(copy: StridedCopy, params: Partial<LayoutParams> = {}): KernelSource {
   const wg = params.workgroupSize ?? 256;
   const rank = copy.shape.length;
-  if (rank > MAX_POINTWISE_RANK) throw new KernelShapeError(`layout copy rank ${rank} exceeds ${MAX_POINTWISE_RANK}`);
+  if (rank > MAX_RANK) throw new KernelShapeError(`layout copy rank ${rank} exceeds ${MAX_RANK}`);
   const dst = copy.dstStrides ?? contiguousStrides(copy.shape);
   const lists = [copy.srcStrides, dst, ...(copy.pad ? [copy.pad.lo, copy.pad.srcDims] : [])];
   if (lists.some((l) => l.length !== rank)) throw new KernelShapeError(`layout copy needs one stride (and pad entry) per axis (${rank})`);

@@ -1,6 +1,6 @@
 /**
- * Spec of the matmul kernel family (matmul.wgsl over gemm_tiled.wgsl): batched C = op(A)·op(B) with an
- * optional bias + ReLU epilogue. Serves the core `matmul` op (transposeA/transposeB) and fused linear layers.
+ * Spec of the matmul kernel family (matmul.wgsl over gemm_tiled.wgsl): batched C = op(A)·op(B). Serves the
+ * core `matmul` op (transposeA/transposeB); a linear layer's bias and activation run as a fused pointwise step.
  */
 import { type KernelBinding, type KernelSource, type KernelSpec, KernelShapeError, u32Fields } from './kernel.js';
 import { GEMM_TILINGS, type GemmTiling, chooseGemmTiling, gemmCode, gemmDispatch, gemmWorkgroupSize } from './gemm_tiled.js';
@@ -11,8 +11,6 @@ import { WGSL } from './wgsl.gen.js';
 export interface MatmulParams {
   readonly transposeA: boolean;
   readonly transposeB: boolean;
-  readonly bias: boolean;
-  readonly relu: boolean;
   /** GEMM tiling; default: chooseGemmTiling for m x n. */
   readonly tiling?: GemmTiling;
 }
@@ -28,30 +26,26 @@ export interface MatmulShape {
   readonly batchStrideB?: number;
 }
 
-const DEFAULTS: MatmulParams = { transposeA: false, transposeB: false, bias: false, relu: false };
+const DEFAULTS: MatmulParams = { transposeA: false, transposeB: false };
 
-function bindings(p: MatmulParams): KernelBinding[] {
-  const b: KernelBinding[] = [
-    { binding: 0, name: 'params', kind: 'uniform' },
-    { binding: 1, name: 'a', kind: 'read-only-storage' },
-    { binding: 2, name: 'b', kind: 'read-only-storage' },
-    { binding: 3, name: 'c', kind: 'storage' },
-  ];
-  if (p.bias) b.push({ binding: 4, name: 'bias', kind: 'read-only-storage' });
-  return b;
-}
+const BINDINGS: KernelBinding[] = [
+  { binding: 0, name: 'params', kind: 'uniform' },
+  { binding: 1, name: 'a', kind: 'read-only-storage' },
+  { binding: 2, name: 'b', kind: 'read-only-storage' },
+  { binding: 3, name: 'c', kind: 'storage' },
+];
 
-export const matmulSpec: KernelSpec<MatmulParams> = { name: 'matmul', ops: ['matmul'], defaults: DEFAULTS, bindings };
+export const matmulSpec: KernelSpec<MatmulParams> = { name: 'matmul', ops: ['matmul'], defaults: DEFAULTS, bindings: BINDINGS };
 
-/** The matmul launch for `shape` with template parameters `params` (defaults: no transposes, no epilogue). */
+/** The matmul launch for `shape` with template parameters `params` (default: no transposes). */
 export function matmulKernel(shape: MatmulShape, params: Partial<MatmulParams> = {}): KernelSource {
   const p: MatmulParams = { ...DEFAULTS, ...params };
   const { m, n, k } = shape;
   const batch = shape.batch ?? 1;
   if ([m, n, k, batch].some((v) => !Number.isInteger(v) || v < 1)) throw new KernelShapeError(`matmul sizes must be positive integers, got m=${m} n=${n} k=${k} batch=${batch}`);
-  const family = fillTemplate(WGSL.matmul, { TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias, RELU: p.relu }, 'matmul.wgsl');
+  const family = fillTemplate(WGSL.matmul, { TRANS_A: p.transposeA, TRANS_B: p.transposeB }, 'matmul.wgsl');
   const t = p.tiling ?? GEMM_TILINGS[chooseGemmTiling(m, n)];
-  const suffix = `${p.transposeA ? 't' : 'n'}${p.transposeB ? 't' : 'n'}${p.bias ? '_bias' : ''}${p.relu ? '_relu' : ''}`;
+  const suffix = `${p.transposeA ? 't' : 'n'}${p.transposeB ? 't' : 'n'}`;
   return {
     label: `matmul_${suffix}`,
     // A stored k x m (transposed) is m-contiguous; B stored n x k (transposed) is k-contiguous.
@@ -59,7 +53,7 @@ export function matmulKernel(shape: MatmulShape, params: Partial<MatmulParams> =
     entryPoint: 'main',
     workgroupSize: gemmWorkgroupSize(t),
     dispatch: gemmDispatch(t, m, n, batch),
-    bindings: bindings(p),
+    bindings: BINDINGS,
     uniforms: u32Fields({
       m, n, k,
       batch_stride_a: shape.batchStrideA ?? m * k,

@@ -1,10 +1,9 @@
-// matmul: C[b] = op(A[b]) · op(B[b]) (+ bias[col]) (then ReLU), row-major float32, batched over
+// matmul: C[b] = op(A[b]) · op(B[b]), row-major float32, batched over
 // workgroup_id.z. op(A) is m x k (A stored k x m when TRANS_A), op(B) is k x n (B stored n x k when
 // TRANS_B). A batch stride of 0 broadcasts an operand over the batch. Main loop: gemm_tiled.wgsl.
-// Bindings (group 0): 0 params (uniform Params), 1 a (read), 2 b (read), 3 c (read_write),
-//   4 bias (read, length n; only when HAS_BIAS).
+// Bindings (group 0): 0 params (uniform Params), 1 a (read), 2 b (read), 3 c (read_write).
 // Workgroup size and dispatch: see gemm_tiled.wgsl; dispatch (ceil(n/TILE_N), ceil(m/TILE_M), batch).
-// Template parameters: TRANS_A, TRANS_B, HAS_BIAS, RELU (bool) plus the gemm_tiled tiling parameters.
+// Template parameters: TRANS_A, TRANS_B (bool) plus the gemm_tiled tiling parameters.
 
 struct Params {
   m: u32,
@@ -19,9 +18,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-//#if HAS_BIAS
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-//#endif
 
 const TRANS_A: bool = {{TRANS_A}};
 const TRANS_B: bool = {{TRANS_B}};
@@ -41,12 +37,5 @@ fn load_b(batch: u32, kk: u32, col: u32) -> f32 {
 }
 
 fn store_c(batch: u32, row: u32, col: u32, v: f32) {
-  var r = v;
-//#if HAS_BIAS
-  r += bias[col];
-//#endif
-//#if RELU
-  r = max(r, 0.0);
-//#endif
-  c[batch * params.batch_stride_c + row * params.n + col] = r;
+  c[batch * params.batch_stride_c + row * params.n + col] = v;
 }

@@ -1,33 +1,28 @@
 import { describe, expect, test } from 'vitest';
 import {
-  type KernelSource, WGSL, batchNormBackwardKernel, batchNormKernel, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel,
-  dispatch1d, matmulKernel, packUniforms, pointwiseKernel, pool2dBackwardKernel, pool2dKernel, reduceKernel, softmaxKernel, uniformByteSize,
+  type KernelSource, WGSL, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel, contiguousStrides,
+  dispatch1d, matmulKernel, momentsKernel, packUniforms, pool2dBackwardKernel, pool2dKernel, reduceKernel, uniformByteSize,
   wgslUniformType, broadcastStrides, KernelShapeError, layoutKernel, transposeCopy, padCopy, concatCopies, sliceCopy, oneHotKernel, castKernel,
-  resizedCropKernel, fusedPointwiseKernel, type FusedTerm, GEMM_TILINGS, chooseGemmTiling, chooseSplitK,
+  resizedCropKernel, fusedPointwiseKernel, type FusedProgram, type WgslFunction, GEMM_TILINGS, chooseGemmTiling, chooseSplitK,
 } from './index.js';
 
 
 const conv = { x: [2, 3, 9, 9], weight: [4, 3, 3, 3], stride: 2, padding: 1 } as const;
 const SOURCES: KernelSource[] = [
   matmulKernel({ m: 5, n: 6, k: 7 }),
-  matmulKernel({ m: 5, n: 6, k: 7 }, { transposeA: true, transposeB: true, bias: true, relu: true }),
+  matmulKernel({ m: 5, n: 6, k: 7 }, { transposeA: true, transposeB: true }),
   conv2dKernel(conv),
-  conv2dKernel(conv, { bias: true, relu: true }),
   conv2dBackwardDataKernel(conv),
   conv2dBackwardWeightKernel(conv).kernel,
   conv2dBackwardWeightKernel({ x: [64, 3, 32, 32], weight: [8, 3, 3, 3], padding: 1 }).kernel,
   conv2dBackwardDataKernel(conv, { phases: false }),
-  pointwiseKernel('exp', { out: [3, 4] }),
-  pointwiseKernel('add', { out: [3, 4], b: [4] }),
   reduceKernel('sum', { outer: 2, reduce: 100, inner: 3 }),
   reduceKernel('max', { outer: 2, reduce: 10, inner: 3 }, { perThread: true }),
-  softmaxKernel(4, 10),
-  softmaxKernel(4, 10, { log: true, backward: true }),
   pool2dKernel('max', { x: [1, 2, 5, 5], kernel: 3, stride: 2, padding: 1 }),
   pool2dBackwardKernel('max', { x: [1, 2, 5, 5], kernel: 3, stride: 2, padding: 1 }),
   pool2dBackwardKernel('avg', { x: [1, 2, 5, 5], kernel: 2 }),
-  batchNormKernel({ n: 2, c: 3, hw: 4 }),
-  batchNormBackwardKernel({ n: 2, c: 3, hw: 4 }),
+  momentsKernel({ outer: 2, channels: 3, inner: 4 }),
+  momentsKernel({ outer: 64, channels: 3, inner: 100 }),
   layoutKernel(transposeCopy([2, 3, 4], [2, 0, 1])),
   layoutKernel(padCopy([2, 3], [1, 0], [0, 2])),
   oneHotKernel(4, 3),
@@ -36,12 +31,22 @@ const SOURCES: KernelSource[] = [
   resizedCropKernel([2, 3, 8, 8], [4, 4]),
 ];
 
+// The caller's functions: a fused kernel knows no ops.
+const fn = (name: string, arity: number, expr: string): WgslFunction => ({ name, arity, body: `return ${expr};` });
+const MUL = fn('op_mul', 2, 'a0 * a1');
+const ADD = fn('op_add', 2, 'a0 + a1');
+const RELU = fn('op_relu', 1, 'max(a0, 0.0)');
+const LEAKY = fn('op_leaky', 2, 'select(a1 * a0, a0, a0 > 0.0)');
 // (x * s0 + bias) then relu then + residual: x and residual full shape, bias broadcast per channel.
-const BN_RELU_ADD: FusedTerm[] = [
-  { input: 0 }, { scalar: 0 }, { op: 'mul', args: [0, 1] }, { input: 1 }, { op: 'add', args: [2, 3] }, { op: 'relu', args: [4] }, { input: 2 }, { op: 'add', args: [5, 6] },
-];
+const BN_RELU_ADD: FusedProgram = {
+  functions: [MUL, ADD, RELU],
+  terms: [
+    { input: 0 }, { scalar: 0 }, { call: 'op_mul', args: [0, 1] }, { input: 1 }, { call: 'op_add', args: [2, 3] }, { call: 'op_relu', args: [4] },
+    { input: 2 }, { call: 'op_add', args: [5, 6] },
+  ],
+};
 SOURCES.push(fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [2, 3, 4, 4]], scalars: [0.5] }));
-SOURCES.push(fusedPointwiseKernel([{ input: 0 }, { op: 'exp', args: [0] }], { out: [7], inputs: [[7]], scalars: [] }));
+SOURCES.push(fusedPointwiseKernel({ functions: [LEAKY], terms: [{ input: 0 }, { scalar: 0 }, { call: 'op_leaky', args: [0, 1] }] }, { out: [7], inputs: [[7]], scalars: [0.2] }));
 
 /** Fields of `struct Params { ... }` as [name, type] pairs. */
 function paramsStruct(code: string): [string, string][] {
@@ -71,6 +76,7 @@ describe('kernel specs', () => {
   test('every .wgsl file opens with a comment naming bindings, workgroup size and dispatch', () => {
     for (const [name, text] of Object.entries(WGSL)) {
       expect(text.startsWith(`// ${name}`), name).toBe(true);
+      // gemm_tiled is a main loop spliced into kernels that declare the bindings
       if (name !== 'gemm_tiled') expect(text, name).toMatch(/Bindings/);
       expect(text, name).toMatch(/Workgroup size/i);
       expect(text, name).toMatch(/Dispatch/i);
@@ -135,9 +141,12 @@ describe('kernel specs', () => {
     expect(Array.from(u.slice(4, 12))).toEqual([1, 2, 3, 0, 0, 0, 0, 0]);
   });
 
-  test('broadcast strides and shape errors', () => {
+  test('contiguous and broadcast strides, and shape errors', () => {
+    expect(contiguousStrides([2, 3, 4])).toEqual([12, 4, 1]);
+    expect(contiguousStrides([])).toEqual([]);
     expect(broadcastStrides([3, 1], [4, 3, 5])).toEqual([0, 1, 0]);
     expect(broadcastStrides([4, 1, 5], [4, 3, 5])).toEqual([5, 0, 1]);
+    expect(broadcastStrides([2, 3], [2, 3])).toEqual([3, 1]);
     expect(() => broadcastStrides([2], [3])).toThrow(KernelShapeError);
     expect(() => conv2dKernel({ x: [1, 3, 4, 4], weight: [2, 4, 3, 3] })).toThrow(/channels/);
     expect(dispatch1d(70000)).toEqual([35000, 2, 1]);
@@ -156,12 +165,44 @@ describe('kernel specs', () => {
     const a = fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [2, 3, 4, 4]], scalars: [0.5] });
     const b = fusedPointwiseKernel(BN_RELU_ADD, { out: [8, 16, 2, 2], inputs: [[8, 16, 2, 2], [16, 1, 1], [8, 16, 2, 2]], scalars: [-3] });
     expect(b.code).toBe(a.code);
-    expect(a.label).toBe('fused_4(mul,add,relu,add)');
+    expect(a.label).toBe('fused_4(op_mul,op_add,op_relu,op_add)');
+    expect(fusedPointwiseKernel({ ...BN_RELU_ADD, label: 'bn_relu_add' }, { out: [2], inputs: [[2], [2], [2]], scalars: [1] }).label).toBe('bn_relu_add');
     expect(a.bindings.map((x) => x.name)).toEqual(['params', 'out', 'in0', 'in1', 'in2']);
-    // Broadcasting another input changes the text (it gets strides), as does another op.
+    // the caller's functions are in the text, once each
+    expect(a.code.match(/fn op_add\(a0: f32, a1: f32\) -> f32 \{\n  return a0 \+ a1;\n\}/g)).toHaveLength(1);
+    // Broadcasting another input changes the text (it gets strides), as does another function.
     const c = fusedPointwiseKernel(BN_RELU_ADD, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [1, 3, 4, 4]], scalars: [0.5] });
     expect(c.code).not.toBe(a.code);
-    expect(() => fusedPointwiseKernel([{ input: 0 }, { op: 'add', args: [0, 2] }], { out: [2], inputs: [[2]], scalars: [] })).toThrow(/earlier terms/);
-    expect(() => fusedPointwiseKernel([{ input: 0 }], { out: [2], inputs: Array.from({ length: 8 }, () => [2]), scalars: [] })).toThrow(/at most 7/);
+    const d = fusedPointwiseKernel({ ...BN_RELU_ADD, functions: [MUL, ADD, fn('op_relu', 1, 'max(a0, 1.0)')] }, { out: [2, 3, 4, 4], inputs: [[2, 3, 4, 4], [1, 3, 1, 1], [2, 3, 4, 4]], scalars: [0.5] });
+    expect(d.code).not.toBe(a.code);
+  });
+
+  test('fused pointwise: malformed programs are refused with what is wrong', () => {
+    const one = { out: [2], inputs: [[2]], scalars: [] };
+    expect(() => fusedPointwiseKernel({ functions: [ADD], terms: [{ input: 0 }, { call: 'op_add', args: [0, 2] }] }, one)).toThrow(/earlier terms/);
+    expect(() => fusedPointwiseKernel({ functions: [ADD], terms: [{ input: 0 }, { call: 'op_add', args: [0] }] }, one)).toThrow(/takes 2 arguments/);
+    expect(() => fusedPointwiseKernel({ functions: [], terms: [{ input: 0 }, { call: 'op_add', args: [0, 0] }] }, one)).toThrow(/not among the functions/);
+    expect(() => fusedPointwiseKernel({ functions: [ADD, ADD], terms: [{ input: 0 }] }, one)).toThrow(/given twice/);
+    expect(() => fusedPointwiseKernel({ functions: [fn('main', 1, 'a0')], terms: [{ input: 0 }] }, one)).toThrow(/identifier/);
+    expect(() => fusedPointwiseKernel({ functions: [], terms: [{ scalar: 0 }] }, one)).toThrow(/scalar 0 of 0/);
+    expect(() => fusedPointwiseKernel({ functions: [], terms: [{ input: 0 }] }, { out: [2], inputs: Array.from({ length: 8 }, () => [2]), scalars: [] })).toThrow(/at most 7/);
+  });
+
+  test('the three conv kernels declare their uniforms once (conv2d_params.wgsl), each after its own header', () => {
+    const kernels = [conv2dKernel(conv), conv2dBackwardDataKernel(conv), conv2dBackwardWeightKernel(conv).kernel];
+    for (const k of kernels) {
+      expect(k.code.startsWith(`// ${k.label.replace(/_phases$|_splitk$/, '')}:`), k.label).toBe(true);
+      expect(k.code.match(/^struct Params/gm), k.label).toHaveLength(1);
+    }
+    for (const file of ['conv2d', 'conv2d_backward_data', 'conv2d_backward_weight'] as const) expect(WGSL[file]).not.toMatch(/^struct Params/m);
+    expect(paramsStruct(conv2dBackwardDataKernel(conv).code).slice(-4).map(([n]) => n)).toEqual(['phase_kh', 'phase_kw', 'phase_h', 'phase_w']);
+  });
+
+  test('moments: one workgroup per channel, past 65535 channels split over y', () => {
+    expect(momentsKernel({ outer: 8, channels: 5, inner: 49 }).dispatch).toEqual([5, 1, 1]);
+    expect(momentsKernel({ outer: 2, channels: 70000, inner: 1 }).dispatch).toEqual([35000, 2, 1]);
+    expect(momentsKernel({ outer: 2, channels: 3, inner: 4 }).workgroupSize).toEqual([64, 1, 1]);
+    expect(momentsKernel({ outer: 64, channels: 3, inner: 100 }).workgroupSize).toEqual([256, 1, 1]);
+    expect(() => momentsKernel({ outer: 2, channels: 3, inner: 4 }, { workgroupSize: 100 })).toThrow(/power of two/);
   });
 });

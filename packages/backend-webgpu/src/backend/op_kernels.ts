@@ -1,35 +1,34 @@
 /**
- * The op -> kernel table of the WebGPU backend: for every primitive op of the core (typed
- * Record<OpName, ...>, so a new op that lacks a kernel fails to compile), the launches that compute one
- * plan value: kernels from @dogo/shaders-tensor with the buffers they bind, or plain buffer copies
- * (reshape, stop_gradient, same-type cast, identity layouts). Buffers are referred to by value index or
- * as one of two scratch buffers shared by the whole executable (multi-pass reductions). Knows nothing of
- * devices: compile_plan.ts turns launches into prepared dispatches.
+ * The op -> kernel table of the WebGPU backend for kernel steps: every op that reaches a kernel step
+ * under WEBGPU_FUSION_RULES (the core's kernel ops, reductions, materialised broadcasts), typed over
+ * exactly those names, so a new kernel op without a kernel here fails to compile. An entry gives the
+ * launches that compute one plan value: kernels from @dogo/shaders-tensor with the buffers they bind, or
+ * plain buffer copies (same-type cast, identity layouts). Attributes are read with the core's attrsOf.
+ * Pointwise ops are not here: they run as fused steps (fused_launch.ts), and views (reshape,
+ * stop_gradient) need no launch. Knows nothing of devices: compile_plan.ts binds the buffers.
  */
-import { BINARY_OP_NAMES, UNARY_OP_NAMES, matmulDims, normalizeAxes, type BinaryOpName, type OpName, type PlanValue, type UnaryOpName } from '@dogo/core';
 import {
-  BINARY_WGSL, UNARY_WGSL, broadcastCopy, castKernel, concatCopies, contiguousStrides, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel,
-  layoutKernel, matmulKernel, oneHotKernel, padCopy, pointwiseKernel, pool2dBackwardKernel, pool2dKernel, reduceKernel, reduceView, resizedCropKernel,
-  sliceCopy, transposeCopy, type KernelSource, type PoolShape, type StridedCopy,
+  BROADCAST_OP_NAMES, KERNEL_OP_NAMES, REDUCE_OP_NAMES, attrsOf, matmulDims, momentsView, normalizeAxes,
+  type BroadcastOpName, type KernelOpName, type PlanValue, type ReduceOpName, type Shape,
+} from '@dogo/core';
+import {
+  broadcastCopy, castKernel, concatCopies, contiguousStrides, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel, layoutKernel,
+  matmulKernel, momentsKernel, oneHotKernel, padCopy, pool2dBackwardKernel, pool2dKernel, reduceKernel, reduceView, resizedCropKernel, sliceCopy,
+  transposeCopy, type CastType, type ConvShape, type PoolShape, type StridedCopy,
 } from '@dogo/shaders-tensor';
+import type { BufferRef, Launch } from './launch.js';
 
-/** A buffer of a launch: the buffer of plan value `value`, or shared scratch buffer 0 or 1. */
-export type BufferRef = { readonly value: number } | { readonly scratch: 0 | 1 };
+/** The ops that reach kernel steps on this backend. */
+export type KernelStepOp = KernelOpName | ReduceOpName | BroadcastOpName;
 
-/** One kernel launch and the buffer bound to each of its bindings (by name, `params` excluded). */
-export interface KernelLaunch {
-  readonly kernel: KernelSource;
-  readonly buffers: Readonly<Record<string, BufferRef>>;
+const KERNEL_STEP_OPS = new Set<string>([...KERNEL_OP_NAMES, ...REDUCE_OP_NAMES, ...BROADCAST_OP_NAMES]);
+
+/** True for ops that OP_KERNELS serves. */
+export function isKernelStepOp(op: string): op is KernelStepOp {
+  return KERNEL_STEP_OPS.has(op);
 }
 
-/** A buffer-to-buffer copy of `bytes` bytes from the start of one buffer to the start of another. */
-export interface CopyLaunch {
-  readonly copy: { readonly from: BufferRef; readonly to: BufferRef; readonly bytes: number };
-}
-
-export type Launch = KernelLaunch | CopyLaunch;
-
-/** What a table entry sees: the value to compute and its inputs. */
+/** What a table entry sees: the value to compute and its inputs (their shapes as the op reads them). */
 export interface OpContext {
   readonly v: PlanValue;
   readonly ins: readonly PlanValue[];
@@ -37,19 +36,13 @@ export interface OpContext {
   scratch(k: 0 | 1, elements: number): BufferRef;
 }
 
-/** The launches of one op; 'leaf' for ops bound to buffers instead (inputs, state, constants). */
-export type OpKernel = ((ctx: OpContext) => Launch[]) | 'leaf';
-
-// Every core pointwise op has a row in the WGSL pointwise table (a missing one fails to compile here).
-const UNARY_ROWS: Record<UnaryOpName, string> = UNARY_WGSL;
-const BINARY_ROWS: Record<BinaryOpName, string> = BINARY_WGSL;
-void UNARY_ROWS;
-void BINARY_ROWS;
+/** The launches of one kernel step. */
+export type OpKernel = (ctx: OpContext) => Launch[];
 
 const input = (ctx: OpContext, k: number): BufferRef => ({ value: ctx.ins[k]!.index });
 const output = (ctx: OpContext): BufferRef => ({ value: ctx.v.index });
 
-/** The whole input 0 copied to the output: layout-preserving ops. */
+/** The whole input 0 copied to the output: ops that do not change the elements. */
 function copyInput(ctx: OpContext): Launch[] {
   return [{ copy: { from: input(ctx, 0), to: output(ctx), bytes: ctx.v.size * 4 } }];
 }
@@ -60,32 +53,21 @@ function isIdentityCopy(c: StridedCopy): boolean {
 }
 
 /** A strided copy of input 0 into the output, or a buffer copy when the layout does not change. */
-function stridedCopy(make: (ctx: OpContext) => StridedCopy): (ctx: OpContext) => Launch[] {
+function stridedCopy(make: (ctx: OpContext) => StridedCopy): OpKernel {
   return (ctx) => {
     const c = make(ctx);
     return isIdentityCopy(c) ? copyInput(ctx) : [{ kernel: layoutKernel(c), buffers: { src: input(ctx, 0), dst: output(ctx) } }];
   };
 }
 
-function unary(op: UnaryOpName): OpKernel {
-  return (ctx) => [{ kernel: pointwiseKernel(op, { out: ctx.v.shape, a: ctx.ins[0]!.shape }), buffers: { a: input(ctx, 0), out: output(ctx) } }];
-}
-
-function binary(op: BinaryOpName): OpKernel {
-  return (ctx) => [{
-    kernel: pointwiseKernel(op, { out: ctx.v.shape, a: ctx.ins[0]!.shape, b: ctx.ins[1]!.shape }),
-    buffers: { a: input(ctx, 0), b: input(ctx, 1), out: output(ctx) },
-  }];
-}
-
 /**
  * sum / max over any axes: size-1 axes dropped, the rest merged into runs of adjacent axes, one reduce
  * launch per run from the last run to the first, ping-ponging between the two scratch buffers.
  */
-function reduce(op: 'sum' | 'max'): OpKernel {
+function reduce(op: ReduceOpName): OpKernel {
   return (ctx) => {
     let shape = [...ctx.ins[0]!.shape];
-    const axes = normalizeAxes(ctx.v.attrs['axes'] as number[], shape.length).filter((a) => shape[a] !== 1);
+    const axes = normalizeAxes(attrsOf(ctx.v, op).axes, shape.length).filter((a) => shape[a] !== 1);
     if (axes.length === 0) return copyInput(ctx);
     const runs: [number, number][] = [];
     for (const a of axes) {
@@ -107,56 +89,61 @@ function reduce(op: 'sum' | 'max'): OpKernel {
   };
 }
 
-type Pair = readonly [number, number];
-type Quad = readonly [number, number, number, number];
-const pair = (v: unknown): Pair => v as Pair;
-const quad = (v: unknown): Quad => v as Quad;
-
-function poolShape(x: readonly number[], attrs: PlanValue['attrs']): PoolShape {
-  return { x: quad(x), kernel: pair(attrs['kernel']), stride: pair(attrs['stride']), padding: pair(attrs['padding']) };
+/** A two-element attribute (stride, padding, kernel window) as the specs' pair. */
+function pair(v: readonly number[]): [number, number] {
+  if (v.length !== 2) throw new RangeError(`expected 2 values, got [${v.join(', ')}]`);
+  return [v[0]!, v[1]!];
 }
 
-const pointwiseEntries = {
-  ...(Object.fromEntries(UNARY_OP_NAMES.map((op) => [op, unary(op)])) as Record<UnaryOpName, OpKernel>),
-  ...(Object.fromEntries(BINARY_OP_NAMES.map((op) => [op, binary(op)])) as Record<BinaryOpName, OpKernel>),
-};
+/** An NCHW shape as the specs' 4-tuple. */
+function nchw(s: Shape): [number, number, number, number] {
+  if (s.length !== 4) throw new RangeError(`expected an NCHW shape, got [${s.join(', ')}]`);
+  return [s[0]!, s[1]!, s[2]!, s[3]!];
+}
 
-/** Every primitive op's launches. */
-export const OP_KERNELS: Record<OpName, OpKernel> = {
-  input: 'leaf',
-  state: 'leaf',
-  constant: 'leaf',
-  fill: 'leaf',
-  ...pointwiseEntries,
+function convShape(x: Shape, weight: Shape, a: { readonly stride: readonly number[]; readonly padding: readonly number[] }): ConvShape {
+  return { x: nchw(x), weight: nchw(weight), stride: pair(a.stride), padding: pair(a.padding) };
+}
+
+function poolShape(x: Shape, a: { readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] }): PoolShape {
+  return { x: nchw(x), kernel: pair(a.kernel), stride: pair(a.stride), padding: pair(a.padding) };
+}
+
+/** Every kernel step's launches. */
+export const OP_KERNELS: { readonly [K in KernelStepOp]: OpKernel } = {
   sum: reduce('sum'),
   max: reduce('max'),
-  reshape: copyInput,
-  stop_gradient: copyInput,
-  transpose: stridedCopy((ctx) => transposeCopy(ctx.ins[0]!.shape, ctx.v.attrs['perm'] as number[])),
-  broadcast_to: stridedCopy((ctx) => broadcastCopy(ctx.ins[0]!.shape, ctx.v.shape)),
-  slice: stridedCopy((ctx) => sliceCopy(ctx.ins[0]!.shape, ctx.v.attrs['begin'] as number[], ctx.v.attrs['size'] as number[])),
-  pad: stridedCopy((ctx) => padCopy(ctx.ins[0]!.shape, ctx.v.attrs['before'] as number[], ctx.v.attrs['after'] as number[])),
+  broadcast_to: stridedCopy((ctx) => broadcastCopy(ctx.ins[0]!.shape, attrsOf(ctx.v, 'broadcast_to').shape)),
+  transpose: stridedCopy((ctx) => transposeCopy(ctx.ins[0]!.shape, attrsOf(ctx.v, 'transpose').perm)),
+  slice: stridedCopy((ctx) => {
+    const a = attrsOf(ctx.v, 'slice');
+    return sliceCopy(ctx.ins[0]!.shape, a.begin, a.size);
+  }),
+  pad: stridedCopy((ctx) => {
+    const a = attrsOf(ctx.v, 'pad');
+    return padCopy(ctx.ins[0]!.shape, a.before, a.after);
+  }),
   concat: (ctx) => {
-    const rank = ctx.v.shape.length;
-    const axis = (ctx.v.attrs['axis'] as number) < 0 ? (ctx.v.attrs['axis'] as number) + rank : (ctx.v.attrs['axis'] as number);
+    const axis = normalizeAxes([attrsOf(ctx.v, 'concat').axis], ctx.v.shape.length)[0]!;
     const copies = concatCopies(ctx.ins.map((x) => x.shape), axis);
     return copies.flatMap((c, k) => (ctx.ins[k]!.size === 0 ? [] : [{ kernel: layoutKernel(c), buffers: { src: input(ctx, k), dst: output(ctx) } }]));
   },
   matmul: (ctx) => {
-    const attrs = { transposeA: !!ctx.v.attrs['transposeA'], transposeB: !!ctx.v.attrs['transposeB'] };
-    const { m, n, k } = matmulDims(ctx.ins[0]!.shape, ctx.ins[1]!.shape, attrs);
-    return [{ kernel: matmulKernel({ m, n, k }, attrs), buffers: { a: input(ctx, 0), b: input(ctx, 1), c: output(ctx) } }];
+    const a = attrsOf(ctx.v, 'matmul');
+    const { m, n, k } = matmulDims(ctx.ins[0]!.shape, ctx.ins[1]!.shape, a);
+    return [{ kernel: matmulKernel({ m, n, k }, { transposeA: a.transposeA, transposeB: a.transposeB }), buffers: { a: input(ctx, 0), b: input(ctx, 1), c: output(ctx) } }];
   },
   conv2d: (ctx) => [{
-    kernel: conv2dKernel({ x: quad(ctx.ins[0]!.shape), weight: quad(ctx.ins[1]!.shape), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) }),
+    kernel: conv2dKernel(convShape(ctx.ins[0]!.shape, ctx.ins[1]!.shape, attrsOf(ctx.v, 'conv2d'))),
     buffers: { x: input(ctx, 0), weight: input(ctx, 1), y: output(ctx) },
   }],
-  conv2d_backward_data: (ctx) => [{
-    kernel: conv2dBackwardDataKernel({ x: quad(ctx.v.attrs['inputShape']), weight: quad(ctx.ins[1]!.shape), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) }),
-    buffers: { dy: input(ctx, 0), weight: input(ctx, 1), dx: output(ctx) },
-  }],
+  conv2d_backward_data: (ctx) => {
+    const a = attrsOf(ctx.v, 'conv2d_backward_data');
+    return [{ kernel: conv2dBackwardDataKernel(convShape(a.inputShape, ctx.ins[1]!.shape, a)), buffers: { dy: input(ctx, 0), weight: input(ctx, 1), dx: output(ctx) } }];
+  },
   conv2d_backward_weight: (ctx): Launch[] => {
-    const { kernel, split, weightSize } = conv2dBackwardWeightKernel({ x: quad(ctx.ins[0]!.shape), weight: quad(ctx.v.attrs['weightShape']), stride: pair(ctx.v.attrs['stride']), padding: pair(ctx.v.attrs['padding']) });
+    const a = attrsOf(ctx.v, 'conv2d_backward_weight');
+    const { kernel, split, weightSize } = conv2dBackwardWeightKernel(convShape(ctx.ins[0]!.shape, a.weightShape, a));
     if (split.splits === 1) return [{ kernel, buffers: { x: input(ctx, 0), dy: input(ctx, 1), dweight: output(ctx) } }];
     // Split-K: partial weight gradients in scratch 0, then their sum.
     const partials = ctx.scratch(0, split.splits * weightSize);
@@ -165,24 +152,28 @@ export const OP_KERNELS: Record<OpName, OpKernel> = {
       { kernel: reduceKernel('sum', { outer: 1, reduce: split.splits, inner: weightSize }), buffers: { x: partials, out: output(ctx) } },
     ];
   },
-  max_pool2d: (ctx) => [{ kernel: pool2dKernel('max', poolShape(ctx.ins[0]!.shape, ctx.v.attrs)), buffers: { x: input(ctx, 0), y: output(ctx) } }],
-  avg_pool2d: (ctx) => [{ kernel: pool2dKernel('avg', poolShape(ctx.ins[0]!.shape, ctx.v.attrs)), buffers: { x: input(ctx, 0), y: output(ctx) } }],
+  max_pool2d: (ctx) => [{ kernel: pool2dKernel('max', poolShape(ctx.ins[0]!.shape, attrsOf(ctx.v, 'max_pool2d'))), buffers: { x: input(ctx, 0), y: output(ctx) } }],
+  avg_pool2d: (ctx) => [{ kernel: pool2dKernel('avg', poolShape(ctx.ins[0]!.shape, attrsOf(ctx.v, 'avg_pool2d'))), buffers: { x: input(ctx, 0), y: output(ctx) } }],
   max_pool2d_backward: (ctx) => [{
-    kernel: pool2dBackwardKernel('max', poolShape(ctx.ins[0]!.shape, ctx.v.attrs)),
+    kernel: pool2dBackwardKernel('max', poolShape(ctx.ins[0]!.shape, attrsOf(ctx.v, 'max_pool2d_backward'))),
     buffers: { x: input(ctx, 0), dy: input(ctx, 1), dx: output(ctx) },
   }],
-  avg_pool2d_backward: (ctx) => [{
-    kernel: pool2dBackwardKernel('avg', poolShape(ctx.v.attrs['inputShape'] as number[], ctx.v.attrs)),
-    buffers: { dy: input(ctx, 0), dx: output(ctx) },
+  avg_pool2d_backward: (ctx) => {
+    const a = attrsOf(ctx.v, 'avg_pool2d_backward');
+    return [{ kernel: pool2dBackwardKernel('avg', poolShape(a.inputShape, a)), buffers: { dy: input(ctx, 0), dx: output(ctx) } }];
+  },
+  moments: (ctx) => [{
+    kernel: momentsKernel(momentsView(ctx.ins[0]!.shape, attrsOf(ctx.v, 'moments').axes)),
+    buffers: { x: input(ctx, 0), out: output(ctx) },
   }],
-  one_hot: (ctx) => [{ kernel: oneHotKernel(ctx.ins[0]!.size, ctx.v.attrs['depth'] as number), buffers: { labels: input(ctx, 0), out: output(ctx) } }],
+  one_hot: (ctx) => [{ kernel: oneHotKernel(ctx.ins[0]!.size, attrsOf(ctx.v, 'one_hot').depth), buffers: { labels: input(ctx, 0), out: output(ctx) } }],
   cast: (ctx) => {
-    const src = ctx.ins[0]!.dtype === 'int32' ? 'i32' : 'f32';
-    const dst = ctx.v.dtype === 'int32' ? 'i32' : 'f32';
+    const type = (v: PlanValue): CastType => (v.dtype === 'int32' ? 'i32' : 'f32');
+    const [src, dst] = [type(ctx.ins[0]!), type(ctx.v)];
     return src === dst ? copyInput(ctx) : [{ kernel: castKernel(ctx.v.size, src, dst), buffers: { x: input(ctx, 0), out: output(ctx) } }];
   },
   resized_crop: (ctx) => [{
-    kernel: resizedCropKernel(ctx.ins[0]!.shape, ctx.v.attrs['size'] as number[]),
+    kernel: resizedCropKernel(ctx.ins[0]!.shape, attrsOf(ctx.v, 'resized_crop').size),
     buffers: { x: input(ctx, 0), boxes: input(ctx, 1), y: output(ctx) },
   }],
 };

@@ -4,7 +4,7 @@
  * gradients and running statistics on WebGPU as on the reference backend, with and without fusion.
  */
 import { describe, expect, test } from 'vitest';
-import { Graph, batchNorm, crossEntropy, globalAvgPool, grad, linear, ops, type Node } from '@dogo/core';
+import { Graph, attrsOf, batchNorm, crossEntropy, globalAvgPool, grad, linear, ops, type Node } from '@dogo/core';
 import { getTestGpu } from '../test_device.js';
 import { randomArray } from '../testing/util.js';
 import { compareWithReference } from '../testing/parity.js';
@@ -49,7 +49,7 @@ function tinyResNetStep() {
   const loss = crossEntropy(logits, labels);
   const grads = grad(loss, params);
   const outputs: Record<string, Node> = { loss };
-  params.forEach((p, k) => (outputs[`grad:${p.attrs['name'] as string}`] = grads[k]!));
+  params.forEach((p, k) => (outputs[`grad:${attrsOf(p, 'state').name}`] = grads[k]!));
   const feeds = { x: randomArray(n * 3 * h * w, 1, -2, 2), labels: Int32Array.from([0, 2, 1, 2]) };
   return { spec: { outputs, updates, initialState }, feeds };
 }

@@ -1,16 +1,21 @@
 /**
  * WebGpuBackend: the core Backend interface on any GPUDevice (Dawn on Node, navigator.gpu in browsers).
- * compile() turns a Plan into a WebGpuExecutable: fixed buffers and prepared dispatches, replayed with
- * one submit per run. One KernelRunner per backend, so executables compiled by one backend share their
- * pipelines. Does not obtain a device: the platform adapters (@dogo/node, @dogo/browser) do.
+ * compile() plans the step with this backend's fusion rules (WEBGPU_FUSION_RULES) and turns the Plan into
+ * a WebGpuExecutable: fixed buffers and prepared dispatches, replayed with one submit per run. One
+ * KernelRunner per backend, so executables compiled by one backend share their pipelines. Does not obtain
+ * a device: the platform adapters (@dogo/node, @dogo/browser) do.
  */
-import { createPlan, type Backend, type CompileSpec } from '@dogo/core';
+import { createPlan, type Backend, type CompileSpec, type FusionRules } from '@dogo/core';
 import { KernelRunner } from '../kernel_runner.js';
 import { compilePlan } from './compile_plan.js';
 import type { WebGpuExecutable } from './executable.js';
+import { WEBGPU_FUSION_RULES } from './fused_launch.js';
 
 export interface WebGpuBackendOptions {
-  /** Fuse trees of pointwise ops into one generated kernel each (default true). */
+  /**
+   * Recompute chains of pointwise ops inside the fused kernel that reads them (default true); false stores
+   * every pointwise value (each still runs as a fused kernel of one op).
+   */
   readonly fusePointwise?: boolean;
   /** Name of the adapter for error messages (default: the device's adapterInfo). */
   readonly adapterName?: string;
@@ -36,14 +41,16 @@ export class WebGpuBackend implements Backend {
   /** Compiles `spec`; compiles of one backend run one at a time (their validation error scopes must not interleave). */
   compile(spec: CompileSpec): Promise<WebGpuExecutable> {
     const next = this.compiling.then(() => {
-      const plan = createPlan(spec, spec.planOptions);
-      return compilePlan(this.runner, plan, spec, {
-        fusePointwise: this.options.fusePointwise ?? true,
-        adapterName: this.options.adapterName ?? adapterNameOf(this.device),
-      });
+      const plan = createPlan(spec, { ...spec.planOptions, fusion: this.fusion });
+      return compilePlan(this.runner, plan, spec, { adapterName: this.options.adapterName ?? adapterNameOf(this.device) });
     });
     this.compiling = next.catch(() => undefined);
     return next;
+  }
+
+  /** The fusion rules this backend plans with. */
+  get fusion(): FusionRules {
+    return this.options.fusePointwise === false ? { ...WEBGPU_FUSION_RULES, fuse: false } : WEBGPU_FUSION_RULES;
   }
 
   private compiling: Promise<unknown> = Promise.resolve();

@@ -1,8 +1,10 @@
 /**
- * The browser proof: every conformance case of ../shared/vectors runs on WebGpuBackend inside headless
- * Chromium (navigator.gpu on SwiftShader where there is no GPU). The page (test_conformance_page.ts) is
- * bundled with esbuild, served with the vectors from 127.0.0.1, and driven through playwright-core.
- * Skips with a message without /usr/bin/chromium or the vectors; fails instead under CI=true.
+ * The browser proof: every conformance case of ../shared/vectors and of the repository's own vectors/
+ * (the ops the shared set lacks: gelu, leaky_relu, elu, erf, simsiam) runs on WebGpuBackend inside
+ * headless Chromium (navigator.gpu on SwiftShader where there is no GPU). The page
+ * (test_conformance_page.ts) is bundled with esbuild, served with the vectors from 127.0.0.1, and driven
+ * through playwright-core. Skips with a message without /usr/bin/chromium or the shared vectors; fails
+ * instead under CI=true.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -18,6 +20,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../../..');
 const vectorsDir = path.resolve(repoRoot, '../shared/vectors');
+/** The folders served, by the name their cases are listed under. */
+const vectorRoots = new Map([['shared', vectorsDir], ['repo', path.join(repoRoot, 'vectors')]]);
 const required = process.env.CI === 'true' || process.env.DOGO_REQUIRE_WEBGPU === '1';
 
 const missing = [!existsSync(CHROMIUM) && `${CHROMIUM} not found (install Debian's chromium package)`, !existsSync(vectorsDir) && `conformance vectors not found at ${vectorsDir}`].filter(Boolean);
@@ -39,7 +43,7 @@ describe.skipIf(missing.length > 0)('conformance in headless Chromium (navigator
   let context: BrowserContext;
   let profile: string;
   let url: string;
-  const files = missing.length > 0 ? [] : caseFiles(vectorsDir);
+  const files = missing.length > 0 ? [] : [...vectorRoots].flatMap(([name, dir]) => (existsSync(dir) ? caseFiles(dir).map((f) => `${name}/${f}`) : []));
 
   beforeAll(async () => {
     const bundle = await build({
@@ -55,7 +59,10 @@ describe.skipIf(missing.length > 0)('conformance in headless Chromium (navigator
       if (p === '/page.js') return send('text/javascript', script);
       if (p === '/vectors/index.json') return send('application/json', JSON.stringify(files));
       const rel = p.slice('/vectors/'.length);
-      if (p.startsWith('/vectors/') && files.includes(rel)) return send('application/json', readFileSync(path.join(vectorsDir, rel)));
+      if (p.startsWith('/vectors/') && files.includes(rel)) {
+        const [root, ...rest] = rel.split('/');
+        return send('application/json', readFileSync(path.join(vectorRoots.get(root!)!, ...rest)));
+      }
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +83,7 @@ describe.skipIf(missing.length > 0)('conformance in headless Chromium (navigator
   });
 
   test(`all ${files.length} vectors pass on WebGpuBackend in the page; the SwiftShader adapter is flagged as software`, async () => {
+    expect(files.filter((f) => f.startsWith('repo/ops/gelu')).length, 'the repository vectors of the new ops are served').toBeGreaterThan(0);
     const page = await context.newPage();
     const lines: string[] = [];
     page.on('console', (m) => lines.push(m.text()));

@@ -3,14 +3,14 @@
  * Layouts match the kernels: row-major matrices, NCHW activations, OIHW weights.
  */
 
-/** C[m,n] = op(A)·op(B) (+bias[n]) (ReLU); A is [m,k] or [k,m] (transA), B is [k,n] or [n,k] (transB). */
-export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number, transA: boolean, transB: boolean, bias?: ArrayLike<number>, relu = false): Float64Array {
+/** C[m,n] = op(A)·op(B); A is [m,k] or [k,m] (transA), B is [k,n] or [n,k] (transB). */
+export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number, transA: boolean, transB: boolean): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
-      let s = bias ? bias[j]! : 0;
+      let s = 0;
       for (let p = 0; p < k; p++) s += a[transA ? p * m + i : i * k + p]! * b[transB ? j * k + p : p * n + j]!;
-      c[i * n + j] = relu ? Math.max(s, 0) : s;
+      c[i * n + j] = s;
     }
   return c;
 }
@@ -46,16 +46,9 @@ function forEachTap(g: ConvGeometry, visit: (yi: number, xi: number, wi: number)
             }
 }
 
-export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, g: ConvGeometry, bias?: ArrayLike<number>, relu = false): Float64Array {
+export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, g: ConvGeometry): Float64Array {
   const y = new Float64Array(g.n * g.o * g.oh * g.ow);
   forEachTap(g, (yi, xi, wi) => (y[yi] += x[xi]! * w[wi]!));
-  if (bias || relu) {
-    const hw = g.oh * g.ow;
-    for (let i = 0; i < y.length; i++) {
-      const v = y[i]! + (bias ? bias[Math.floor(i / hw) % g.o]! : 0);
-      y[i] = relu ? Math.max(v, 0) : v;
-    }
-  }
   return y;
 }
 
@@ -102,69 +95,4 @@ export function pool2dRef(mode: 'max' | 'avg', x: ArrayLike<number>, shape: read
         if (mode === 'max' && dy) dx[arg] += dy[yi]!;
       }
   return { y, dx };
-}
-
-/** Softmax or log-softmax over rows of length cols, and its backward given dy. */
-export function softmaxRef(x: ArrayLike<number>, rows: number, cols: number, log: boolean, dy?: ArrayLike<number>): { y: Float64Array; dx: Float64Array } {
-  const y = new Float64Array(rows * cols);
-  const dx = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]!);
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j]! - m);
-    for (let j = 0; j < cols; j++) {
-      const v = x[r * cols + j]! - m;
-      y[r * cols + j] = log ? v - Math.log(s) : Math.exp(v) / s;
-    }
-    if (!dy) continue;
-    let t = 0;
-    for (let j = 0; j < cols; j++) t += log ? dy[r * cols + j]! : dy[r * cols + j]! * y[r * cols + j]!;
-    for (let j = 0; j < cols; j++) {
-      const i = r * cols + j;
-      dx[i] = log ? dy[i]! - Math.exp(y[i]!) * t : y[i]! * (dy[i]! - t);
-    }
-  }
-  return { y, dx };
-}
-
-/** Training-mode batch norm over x [n, c, hw] and its backward. */
-export function batchNormRef(x: ArrayLike<number>, n: number, c: number, hw: number, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number, dy: ArrayLike<number>) {
-  const y = new Float64Array(n * c * hw);
-  const dx = new Float64Array(n * c * hw);
-  const mean = new Float64Array(c);
-  const invstd = new Float64Array(c);
-  const dgamma = new Float64Array(c);
-  const dbeta = new Float64Array(c);
-  const M = n * hw;
-  const idx = (b: number, ch: number, e: number) => (b * c + ch) * hw + e;
-  for (let ch = 0; ch < c; ch++) {
-    let s = 0;
-    for (let b = 0; b < n; b++) for (let e = 0; e < hw; e++) s += x[idx(b, ch, e)]!;
-    const mu = s / M;
-    let v = 0;
-    for (let b = 0; b < n; b++) for (let e = 0; e < hw; e++) v += (x[idx(b, ch, e)]! - mu) ** 2;
-    const inv = 1 / Math.sqrt(v / M + eps);
-    mean[ch] = mu;
-    invstd[ch] = inv;
-    let db = 0;
-    let dg = 0;
-    for (let b = 0; b < n; b++)
-      for (let e = 0; e < hw; e++) {
-        const i = idx(b, ch, e);
-        const xh = (x[i]! - mu) * inv;
-        y[i] = xh * gamma[ch]! + beta[ch]!;
-        db += dy[i]!;
-        dg += dy[i]! * xh;
-      }
-    dgamma[ch] = dg;
-    dbeta[ch] = db;
-    for (let b = 0; b < n; b++)
-      for (let e = 0; e < hw; e++) {
-        const i = idx(b, ch, e);
-        const xh = (x[i]! - mu) * inv;
-        dx[i] = (gamma[ch]! * inv / M) * (M * dy[i]! - db - xh * dg);
-      }
-  }
-  return { y, mean, invstd, dx, dgamma, dbeta };
 }

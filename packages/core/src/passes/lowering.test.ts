@@ -97,7 +97,7 @@ describe('lowering', () => {
     const plan = createPlan({ outputs: { y } }, { fusion: { maxRecomputeReads: 8, maxGroupInputs: 3 } });
     expect(fused(plan).length).toBeGreaterThan(1);
     for (const s of fused(plan)) {
-      const buffers = groupProgram(plan.values, plan.storage, s).operands.filter((o) => !isScalarConstant(plan.values[o.value]!));
+      const buffers = groupProgram(plan.values, plan.storage, s).operands.filter((o) => !isScalarConstant(plan.values[o.owner]!));
       expect(buffers.length).toBeLessThanOrEqual(3);
     }
     expectTopological(plan);

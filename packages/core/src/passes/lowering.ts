@@ -188,7 +188,7 @@ function groupFits(values: readonly PlanValue[], storage: Int32Array, g: Pick<Fu
   if (rules.maxGroupInputs === undefined && !rules.fits) return true;
   const program = groupProgram(values, storage, g);
   if (rules.maxGroupInputs !== undefined) {
-    const buffers = program.operands.filter((o) => !isScalarConstant(values[o.value]!)).length;
+    const buffers = program.operands.filter((o) => !isScalarConstant(values[o.owner]!)).length;
     if (buffers > rules.maxGroupInputs) return false;
   }
   return rules.fits ? rules.fits(program) : true;
