@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classCounts } from '../dataset.js';
+import { classCounts, firstPerClass } from '../dataset.js';
 import { DatasetNotFoundError } from '../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadEmbeddedFashionMnist, loadFashionMnist } from '../node.js';
 
@@ -48,5 +48,9 @@ describe('Fashion-MNIST on disk', () => {
       }
       expect(k).toBe(s.count);
     }
+    // firstPerClass takes the same images, so `trainSubset: 5000` on the full set trains on the embedded subset.
+    const first = firstPerClass(full.train, 500);
+    expect(first.labels).toEqual(sub.train.labels);
+    expect(first.images).toEqual(sub.train.images);
   });
 });
