@@ -8,7 +8,7 @@ import { studyCommand } from './commands/study.js';
 
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   train: { summary: 'DoGo pre-training (dogo train --help)', run: (a) => trainCommand(a) },
-  study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|full)', run: (a) => studyCommand(a) },
+  study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|decide|full; --render DIR)', run: (a) => studyCommand(a) },
   eval: { summary: 'kNN, linear and few-label accuracy of a run folder\'s checkpoint', run: (a) => evalCommand(a) },
   export: { summary: 'an encoder of a run as safetensors with PyTorch names', run: (a) => exportCommand(a) },
   info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },

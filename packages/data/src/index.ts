@@ -3,7 +3,7 @@
  * and the seeded batch loader. Public entry; platform-neutral. File access lives in "@dogo/data/node".
  */
 export type { Dataset } from './dataset.js';
-export { checkDataset, classCounts } from './dataset.js';
+export { checkDataset, classCounts, firstPerClass } from './dataset.js';
 export { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
 export { isGzip, gunzip } from './gzip.js';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxImages, readIdxLabels } from './idx.js';

@@ -85,7 +85,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { config, resume } = parseTrainArgs(args);
-  const data = await loadData(config.data);
+  const data = await loadData(config.data, config.trainSubset);
   const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
   console.log(`data: ${data.description}`);
   console.log(`backend: ${backend.name} (${reason})`);

@@ -31,6 +31,8 @@ export interface ModelConfig {
 export interface TrainConfig {
   /** 'embedded' | 'fashion-mnist' | 'fashion-mnist:DIR' | 'idx:DIR' | 'cifar10:DIR' | 'folder:DIR'. */
   data: string;
+  /** Train on the first trainSubset / classes images of each class of the training split (unset: all of it). */
+  trainSubset?: number;
   backend: 'auto' | 'wasm' | 'webgpu' | 'reference';
   seed: number;
   epochs: number;
@@ -117,7 +119,7 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
   },
 };
 
-const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads']));
+const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads', 'trainSubset']));
 const MODEL_KEYS = new Set(['name', 'arch', 'stages', 'blocks', 'width', 'stem', 'lambda', 'optimizer', 'headHidden', 'headOut', 'objective']);
 const OPT_KEYS = new Set(['kind', 'lr', 'weightDecay', 'momentum', 'beta1', 'beta2', 'eps', 'eta', 'warmupSteps', 'schedule']);
 
@@ -136,6 +138,7 @@ export function validateConfig(c: TrainConfig, where = 'config'): TrainConfig {
   posInt(c.batchSize, 'batchSize', 2);
   posInt(c.epochs, 'epochs', 0);
   if (c.steps !== undefined) posInt(c.steps, 'steps');
+  if (c.trainSubset !== undefined) posInt(c.trainSubset, 'trainSubset');
   posInt(c.seed, 'seed', 0);
   posInt(c.evalEvery, 'evalEvery', 0);
   posInt(c.checkpointEvery, 'checkpointEvery', 0);
