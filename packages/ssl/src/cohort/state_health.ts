@@ -3,7 +3,7 @@
  * said something did, and whether a whole state (a checkpoint about to be written or exported) is finite.
  * Internal to the trainer and the checkpoint writers; reads state only on failure or when saving.
  */
-import type { Executable, HostTensor } from '@dogo/core';
+import type { Executable } from '@dogo/core';
 
 /** Magnitude past which a float32 square overflows: the parameter limit of the on-device health check. */
 export const PARAMETER_OVERFLOW = Math.sqrt(3.4028234663852886e38);
@@ -41,7 +41,7 @@ export async function findUnhealthyTensor(exe: Executable, params: readonly stri
 }
 
 /** The first tensor of a state map holding NaN or an infinity, described, or undefined when all are finite. */
-export function findNonFiniteTensor(state: Readonly<Record<string, HostTensor | { data: ArrayLike<number> }>>): string | undefined {
+export function findNonFiniteTensor(state: Readonly<Record<string, { readonly data: ArrayLike<number> }>>): string | undefined {
   for (const [name, t] of Object.entries(state)) {
     const bad = firstBadValue(t.data);
     if (bad) return describe(name, t.data, bad, Infinity);
