@@ -1,7 +1,7 @@
 /** Resolves the --data spec to train and test datasets on disk (Node). */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { cifar10Dataset, readCifar10Batch, DatasetNotFoundError, type Dataset } from '@dogo/data';
+import { cifar10Dataset, checkSplitsAgree, readCifar10Batch, DatasetNotFoundError, type Dataset } from '@dogo/data';
 import { loadEmbeddedFashionMnist, loadFashionMnist, loadImageFolder } from '@dogo/data/node';
 import { ConfigError } from './train_config.js';
 
@@ -14,7 +14,14 @@ export interface DataSplits {
 
 export const DATA_SPECS = 'embedded | fashion-mnist | fashion-mnist:DIR | cifar10:DIR | folder:DIR (with train/ and test/ class folders)';
 
+/** Loads the splits `spec` names and checks that they agree (image shape, channels, classes). */
 export async function loadData(spec: string): Promise<DataSplits> {
+  const d = await loadSplits(spec);
+  checkSplitsAgree(d.train, d.test, `--data ${spec}`);
+  return d;
+}
+
+async function loadSplits(spec: string): Promise<DataSplits> {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   switch (kind) {

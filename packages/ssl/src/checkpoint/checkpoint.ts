@@ -44,7 +44,8 @@ export function decodeState(bytes: Uint8Array, source: string): Record<string, H
   const out: Record<string, HostTensor> = {};
   for (const [k, t] of Object.entries(file.tensors)) {
     if (t.dtype !== 'F32' && t.dtype !== 'F64' && t.dtype !== 'I32') throw new CheckpointError(`${source}: tensor "${k}" has dtype ${t.dtype}; checkpoints hold F32, F64 and I32 only`);
-    out[k] = { shape: t.shape, dtype: t.dtype === 'I32' ? 'int32' : 'float32', data: t.data as Float32Array | Float64Array | Int32Array };
+    // An own property whatever the name ("__proto__" included): names come from the file.
+    Object.defineProperty(out, k, { value: { shape: t.shape, dtype: t.dtype === 'I32' ? 'int32' : 'float32', data: t.data as Float32Array | Float64Array | Int32Array }, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
