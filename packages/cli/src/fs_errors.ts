@@ -38,7 +38,7 @@ interface SystemError extends Error {
 
 /** Whether `e` is a Node system error with an errno code. */
 export function isSystemError(e: unknown): e is SystemError {
-  return e instanceof Error && typeof (e as Partial<SystemError>).code === 'string' && /^E[A-Z]+$/.test((e as SystemError).code);
+  return e instanceof Error && !(e instanceof FileSystemError) && typeof (e as Partial<SystemError>).code === 'string' && /^E[A-Z]+$/.test((e as SystemError).code);
 }
 
 /** The FileSystemError for a failed `action` ("write the checkpoint") on `file`, or `e` itself if it is no system error. */
