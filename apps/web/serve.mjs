@@ -9,11 +9,11 @@
  * What it refuses, each answered on its own request (a failure never stops the server): methods other than
  * GET and HEAD (405), paths outside the folder, symlinks included (its real path must lie inside; 403),
  * anything but a regular file (a FIFO, socket or device; 404), a file that cannot be opened or read (500).
- * Kept hand-written rather than sirv or serve-handler: those follow symlinks out of the root or open FIFOs, and
- * answer other methods; the checks here are the whole server.
+ * Kept hand-written rather than a static-server package: each rule above is a few lines here, and the real-path
+ * and regular-file checks would be needed around a package anyway.
  */
 import { createServer } from 'node:http';
-import { constants, createReadStream, realpathSync, statSync } from 'node:fs';
+import { constants, realpathSync, statSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,30 +100,32 @@ export function startServer({ dir, port = 0, host = '127.0.0.1', isolate = true 
     if (rel.includes('\0')) return plain(res, 400, 'bad request');
     const r = await resolveFile(rootReal, rel);
     if (!r.file) return plain(res, r.status, r.reason);
-    let handle;
+    let fh;
     try {
       // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it.
-      handle = await open(r.file, constants.O_RDONLY | constants.O_NONBLOCK);
+      fh = await open(r.file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
       return plain(res, e.code === 'ENOENT' ? 404 : e.code === 'EACCES' || e.code === 'EPERM' ? 403 : 500, `cannot read ${rel} (${e.code})`);
     }
     let st;
     try {
-      st = await handle.stat();
+      st = await fh.stat();
     } catch (e) {
-      await handle.close();
+      await fh.close();
       return plain(res, 500, `cannot read ${rel} (${e.code})`);
     }
     if (!st.isFile()) {
-      await handle.close();
+      await fh.close();
       return plain(res, 404, `not found: ${rel} (not a regular file)`);
     }
     res.writeHead(200, { ...headers(), 'Content-Type': TYPES[path.extname(r.file)] ?? 'application/octet-stream', 'Content-Length': st.size });
     if (req.method === 'HEAD') {
-      await handle.close();
+      await fh.close();
       return res.end();
     }
-    const stream = createReadStream(null, { fd: handle.fd, autoClose: true });
+    // The FileHandle's own stream closes the handle at the end (a stream on its bare fd would close the fd under
+    // the handle, whose collection then fails with EBADF).
+    const stream = fh.createReadStream();
     // A read failing part-way can only cut this response short: the status line is already sent.
     stream.on('error', () => res.destroy());
     stream.pipe(res);
