@@ -31,8 +31,10 @@ export interface RunResult {
   /** kNN accuracy per model after each evaluation epoch. */
   knnCurve: { epoch: number; step: number; acc: Record<string, number> }[];
   final: Record<string, EvalResult>;
+  /** Training throughput and seconds over the whole run (every session of a resumed run; set when training ends). */
   imagesPerSecond: number;
   seconds: number;
+  /** Stopped by a signal after saving a checkpoint. */
   interrupted: boolean;
 }
 
