@@ -4,7 +4,8 @@
  */
 export type { Dataset } from './dataset.js';
 export { checkDataset, classCounts, firstPerClass } from './dataset.js';
-export { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
+export { CorruptDatasetError, DatasetMismatchError, DatasetNotFoundError } from './errors.js';
+export { checkSplitsAgree } from './splits.js';
 export { isGzip, gunzip } from './gzip.js';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxImages, readIdxLabels } from './idx.js';
 export type { IdxImages, IdxLabels } from './idx.js';

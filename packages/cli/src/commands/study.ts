@@ -11,7 +11,10 @@ import { firstPerClass, shiftedTestSets } from '@dogo/data';
 import { selectBackend } from '../backends.js';
 import { loadData } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
-import { ConfigError, mergeConfig, PRESETS, validateConfig } from '../train/train_config.js';
+import { ConfigError, mergeConfig, PRESETS } from '../train/train_config.js';
+import { validateConfig } from '../train/train_config_schema.js';
+import { openRunFolder } from '../train/run_folder_setup.js';
+import { NEVER_STOP } from '../train/stop_signals.js';
 import { readConfigFile } from './train.js';
 import { normalizationFor, runTraining } from '../train/train_run.js';
 import { readEncoders } from './run_folder.js';
@@ -66,7 +69,16 @@ export async function studyCommand(args: string[]): Promise<number> {
   const norm = normalizationFor(data.train);
   const t0 = performance.now();
   const runs: StudyRun[] = [];
-  const common = { backend, data, log: (l: string) => console.log(l), stopRequested: () => false, resume: false, finalEval: false };
+  const common = { backend, data, log: (l: string) => console.log(l), stop: NEVER_STOP, resume: false, finalEval: false };
+  /** A study's run folders are its own scratch space: each is locked and replaced (never one holding other files). */
+  const train = async (o: Omit<Parameters<typeof runTraining>[0], keyof typeof common>) => {
+    const lock = openRunFolder(o.outDir, 'overwrite');
+    try {
+      return await runTraining({ ...common, ...o });
+    } finally {
+      lock.release();
+    }
+  };
   const score = async (dir: string, names: string[]) => {
     const { encoders } = readEncoders(dir);
     const res: Record<string, EncoderScores> = {};
@@ -91,14 +103,14 @@ export async function studyCommand(args: string[]): Promise<number> {
     // Run folders (checkpoints, metrics) stay out of the report folder, which is meant to be committed.
     const dir = path.join('runs', `study-${values.preset}`, `seed-${seed}`);
     console.log(`seed ${seed}: DoGo cohort`);
-    const cohort = await runTraining({ ...common, config: { ...config, out: path.join(dir, 'dogo') }, members: config.models.map((m) => buildMember(m, data.train.channels)), outDir: path.join(dir, 'dogo') });
+    const cohort = await train({ config: { ...config, out: path.join(dir, 'dogo') }, members: config.models.map((m) => buildMember(m, data.train.channels)), outDir: path.join(dir, 'dogo') });
     const dogo = await score(path.join(dir, 'dogo'), config.models.map((m) => m.name));
     const alone: Record<string, EncoderScores> = {};
     const aloneCurves: Record<string, [number, number][]> = {};
     for (const m of config.models) {
       console.log(`seed ${seed}: ${m.name} alone`);
       const single = { ...config, models: [m], out: path.join(dir, `alone-${m.name}`) };
-      const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: single.out });
+      const r = await train({ config: single, members: [buildMember(m, data.train.channels)], outDir: single.out });
       Object.assign(alone, await score(single.out, [m.name]));
       aloneCurves[m.name] = r.knnCurve.map((k) => [k.epoch, k.acc[m.name]!]);
     }
