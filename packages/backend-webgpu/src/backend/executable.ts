@@ -30,8 +30,35 @@ export interface ExecutableParts {
   readonly fetches: ReadonlyMap<string, FetchTarget>;
   /** State update copies, after the fetch copies. */
   readonly updates: readonly CopyCommand[];
-  /** Every buffer to free in destroy(). */
+  /** Every buffer to free in destroy(), but the state buffers. */
   readonly owned: readonly GPUBuffer[];
+  /** This executable's own state buffers, and those of the executables it shares state with. */
+  readonly states: StateBuffers;
+  readonly borrowed: readonly StateBuffers[];
+  /** State name -> its buffer and the holder that frees it. */
+  readonly stateAt: ReadonlyMap<string, { buffer: GPUBuffer; holder: StateBuffers }>;
+  /** Call order of runs, shared by executables that share state. */
+  readonly lane: { tail: Promise<unknown> };
+}
+
+/**
+ * The state buffers one executable created, destroyed when the last executable using them (it, and every
+ * executable compiled with shareStateWith on it) is destroyed.
+ */
+export class StateBuffers {
+  private refs = 1;
+  readonly owned: GPUBuffer[] = [];
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.refs > 0) return;
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+  }
 }
 
 function toDevice(data: TypedData): Float32Array | Int32Array {
@@ -44,7 +71,6 @@ export class WebGpuExecutable implements Executable {
   /** Kernel launches and copies of one step, in order (fetch and update copies not included). */
   readonly stepLabels: readonly string[];
   private destroyed = false;
-  private tail: Promise<unknown> = Promise.resolve();
   private runs = 0;
 
   constructor(private readonly parts: ExecutableParts) {
@@ -52,9 +78,31 @@ export class WebGpuExecutable implements Executable {
     this.stepLabels = parts.stepLabels;
   }
 
-  /** Bytes of every device buffer this executable owns (slots, leaves, scratch, staging). */
+  /** Bytes of every device buffer this executable created (slots, leaves, scratch, staging; shared states count where made). */
   get bufferBytes(): number {
-    return this.parts.owned.reduce((acc, b) => acc + b.size, 0);
+    return [...this.parts.owned, ...this.parts.states.owned].reduce((acc, b) => acc + b.size, 0);
+  }
+
+  /** The kernel runner (one per WebGpuBackend) this executable runs on. */
+  get runner(): KernelRunner {
+    return this.parts.runner;
+  }
+
+  /** Whether destroy() was called. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** The call-order lane of this executable (shared with the executables it shares state with). */
+  get lane(): { tail: Promise<unknown> } {
+    return this.parts.lane;
+  }
+
+  /** The buffer of state `name` and its holder, for an executable compiled with shareStateWith on this one. */
+  stateBuffer(name: string): { buffer: GPUBuffer; holder: StateBuffers } {
+    const held = this.parts.stateAt.get(name);
+    if (!held) throw new FeedError(`state "${name}" is not part of this step`);
+    return held;
   }
 
   /** Number of compute dispatches one step records. */
@@ -88,6 +136,8 @@ export class WebGpuExecutable implements Executable {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const b of this.parts.owned) b.destroy();
+    this.parts.states.release();
+    for (const h of this.parts.borrowed) h.release();
     for (const s of this.parts.steps) if (!('copy' in s)) s.uniformBuffer?.destroy();
   }
 
@@ -147,8 +197,9 @@ export class WebGpuExecutable implements Executable {
 
   /** Runs `f` after every earlier call of this executable has settled. */
   private serial<T>(f: () => Promise<T>): Promise<T> {
-    const p = this.tail.then(f);
-    this.tail = p.catch(() => undefined);
+    const lane = this.parts.lane;
+    const p = lane.tail.then(f);
+    lane.tail = p.catch(() => undefined);
     return p;
   }
 }

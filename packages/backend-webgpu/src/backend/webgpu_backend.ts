@@ -5,10 +5,10 @@
  * KernelRunner per backend, so executables compiled by one backend share their pipelines. Does not obtain
  * a device: the platform adapters (@dogo/node, @dogo/browser) do.
  */
-import { createPlan, type Backend, type CompileSpec, type FusionRules } from '@dogo/core';
+import { BackendError, createPlan, foreignExecutableError, type Backend, type CompileSpec, type FusionRules } from '@dogo/core';
 import { KernelRunner } from '../kernel_runner.js';
 import { compilePlan } from './compile_plan.js';
-import type { WebGpuExecutable } from './executable.js';
+import { WebGpuExecutable } from './executable.js';
 import { WEBGPU_FUSION_RULES } from './fused_launch.js';
 
 export interface WebGpuBackendOptions {
@@ -41,8 +41,11 @@ export class WebGpuBackend implements Backend {
   /** Compiles `spec`; compiles of one backend run one at a time (their validation error scopes must not interleave). */
   compile(spec: CompileSpec): Promise<WebGpuExecutable> {
     const next = this.compiling.then(() => {
+      const source = spec.shareStateWith;
+      if (source !== undefined && !(source instanceof WebGpuExecutable && source.runner === this.runner)) throw foreignExecutableError('webgpu', 'the same WebGpuBackend');
+      if (source?.isDestroyed) throw new BackendError('webgpu: shareStateWith names a destroyed executable');
       const plan = createPlan(spec, { ...spec.planOptions, fusion: this.fusion });
-      return compilePlan(this.runner, plan, spec, { adapterName: this.options.adapterName ?? adapterNameOf(this.device) });
+      return compilePlan(this.runner, plan, spec, { adapterName: this.options.adapterName ?? adapterNameOf(this.device) }, source);
     });
     this.compiling = next.catch(() => undefined);
     return next;

@@ -15,22 +15,38 @@ export interface HostTensor {
   readonly data: TypedData;
 }
 
+/** A value fed to an input or written to a state: a host tensor, or bare data (checked against the leaf's shape). */
 export type Feed = HostTensor | TypedData;
 
+/** What a backend compiles: the plan's outputs and state updates, initial state, and state shared with another executable. */
 export interface CompileSpec extends PlanSpec {
   /** Initial values of state leaves by name; a state not named starts at zeros. */
   initialState?: Readonly<Record<string, Feed>>;
+  /** Options of the core's planner (common-subexpression elimination, slot alignment). */
   planOptions?: PlanOptions;
+  /**
+   * An executable of the same backend whose state this one shares: every state leaf of this step that it also
+   * has (same name) is bound to its storage, so no weights are copied and each executable sees the other's
+   * updates and writeState at once. Shapes and dtypes must agree (BackendError naming the leaf); a shared state
+   * may not be in `initialState` (write it through either executable). Runs of executables that share state
+   * execute in call order. The shared storage lives until every executable using it is destroyed.
+   */
+  shareStateWith?: Executable;
 }
 
+/** Options of one run. */
 export interface RunOptions {
   /** Which outputs to read back (default: all). Fewer fetches mean fewer device-to-host copies. */
   fetch?: readonly string[];
 }
 
+/** A compiled step: fixed storage and launches, run once per step with new feeds. */
 export interface Executable {
+  /** Name of the backend that compiled it (`reference`, `wasm`, `webgpu`). */
   readonly backend: string;
+  /** The plan it runs (values, leaves, steps, memory). */
   readonly plan: Plan;
+  /** Runs one step: writes the feeds, runs the plan, reads the fetches, then applies the state updates. */
   run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
   /** Current value of a state leaf. */
   readState(name: string): Promise<HostTensor>;
@@ -40,11 +56,15 @@ export interface Executable {
   destroy(): void;
 }
 
+/** A backend: compiles a step once into an Executable. */
 export interface Backend {
+  /** `reference`, `wasm` or `webgpu`. */
   readonly name: string;
+  /** Plans `spec` under this backend's fusion rules and builds its storage and launches. */
   compile(spec: CompileSpec): Promise<Executable>;
 }
 
+/** A host tensor from its parts (the shape is copied). */
 export function hostTensor(shape: Shape, dtype: DType, data: TypedData): HostTensor {
   return { shape: [...shape], dtype, data };
 }

@@ -5,6 +5,7 @@
  */
 import type { Backend, CompileSpec, Executable, Feed, HostTensor, RunOptions } from '../backend/backend.js';
 import { checkFeed, checkFeedNames } from '../backend/feeds.js';
+import { foreignExecutableError, sharedStateNames } from '../backend/shared_state.js';
 import { BackendError, FeedError } from '../errors.js';
 import { getOp } from '../ops/registry.js';
 import type { RefArray } from '../ops/op_def.js';
@@ -15,19 +16,41 @@ function toRef(v: PlanValue, data: TypedData): RefArray {
   return v.dtype === 'int32' ? Int32Array.from(data) : Float64Array.from(data);
 }
 
+/** A state's value; executables that share a state hold the same cell. */
+interface StateCell {
+  data: RefArray;
+}
+
 class ReferenceExecutable implements Executable {
   readonly backend = 'reference';
-  private readonly state = new Map<string, RefArray>();
+  /** State name -> its cell (the cells of shared states belong to every executable sharing them). */
+  readonly cells = new Map<string, StateCell>();
+  private readonly state = {
+    get: (name: string): RefArray => this.cells.get(name)!.data,
+    set: (name: string, data: RefArray): void => {
+      this.cells.get(name)!.data = data;
+    },
+  };
   private destroyed = false;
 
-  constructor(readonly plan: Plan, initial: Readonly<Record<string, Feed>>) {
-    for (const [name, idx] of plan.states) {
-      const v = plan.values[idx]!;
-      const init = initial[name];
-      this.state.set(name, init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)));
-    }
+  /** Whether destroy() was called. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  constructor(readonly plan: Plan, initial: Readonly<Record<string, Feed>>, source?: ReferenceExecutable) {
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
+    }
+    const shared = new Set(source ? sharedStateNames(plan, source.plan, initial) : []);
+    for (const [name, idx] of plan.states) {
+      if (shared.has(name)) {
+        this.cells.set(name, source!.cells.get(name)!);
+        continue;
+      }
+      const v = plan.values[idx]!;
+      const init = initial[name];
+      this.cells.set(name, { data: init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)) });
     }
   }
 
@@ -99,8 +122,9 @@ class ReferenceExecutable implements Executable {
   }
 
   destroy(): void {
+    // Cells are garbage-collected once no executable sharing them is left.
     this.destroyed = true;
-    this.state.clear();
+    this.cells.clear();
   }
 }
 
@@ -112,7 +136,10 @@ export class ReferenceBackend implements Backend {
   readonly name = 'reference';
 
   async compile(spec: CompileSpec): Promise<Executable> {
+    const source = spec.shareStateWith;
+    if (source !== undefined && !(source instanceof ReferenceExecutable)) throw foreignExecutableError('reference', 'the reference backend');
+    if (source?.isDestroyed) throw new BackendError('reference: shareStateWith names a destroyed executable');
     const plan = createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
-    return new ReferenceExecutable(plan, spec.initialState ?? {});
+    return new ReferenceExecutable(plan, spec.initialState ?? {}, source);
   }
 }
