@@ -1,5 +1,6 @@
 /**
- * @dogo/nn: modules, initialisation, state dicts and safetensors I/O. Public entry.
+ * @dogo/nn: modules, initialisation, state dicts and safetensors I/O, and the user-level training API (optimiser
+ * objects, compileTrainStep, fit, compileInference). Public entry.
  * Platform-neutral: no file system or DOM access here.
  */
 export * from './safetensors/index.js';
@@ -7,6 +8,7 @@ export { ParamSpec, type ParamKind, type Initializer } from './module/param_spec
 export { fans, constantInit, kaimingNormalFanOut, uniformInit, fanInUniform } from './module/init.js';
 export { Module } from './module/module.js';
 export { ForwardContext, type ForwardOptions } from './module/forward_context.js';
+export type { Parameter } from './module/parameter.js';
 export { Conv2d } from './layers/conv2d.js';
 export { BatchNorm1d, BatchNorm2d } from './layers/batch_norm.js';
 export { Linear } from './layers/linear.js';
@@ -20,3 +22,16 @@ export { SimSiamProjector, SimSiamPredictor, NonAffineBatchNorm1d, simsiamHeads,
 export { stateDictToSafetensors, loadStateDict, StateDictError, type SaveStateDictOptions, type LoadStateDictOptions } from './state_dict/state_dict.js';
 export { countParameters, forwardFlops, nodeMacs } from './analytics/analytics.js';
 export { modelSizes, formatModelSizeTable, type ModelSizeRow } from './model_sizes.js';
+export {
+  buildUpdate, optimizerSlots, roleOf, DEFAULT_OPTIMIZER, type OptimizerKind, type OptimizerConfig, type ParamRole, type ParamUpdate,
+} from './optim/update_rule.js';
+export { learningRate, lrSchedule, type Schedule, type ScheduleOptions } from './optim/schedule.js';
+export {
+  Optimizer, OptimizerError, adam, adamw, sgd, lars,
+  type CommonOptimizerOptions, type AdamOptions, type SgdOptions, type LarsOptions, type OptimizerStep,
+} from './optim/optimizer.js';
+export { compileTrainStep, TrainStep, NonFiniteLossError, type TrainStepSpec, type TrainStepResult } from './train/train_step.js';
+export { compileInference, Inference, type InferenceSpec } from './train/inference.js';
+export { fit, type FitOptions, type EpochSummary } from './train/fit.js';
+export { predictClasses, accuracy, type ClassifyOptions } from './train/classify.js';
+export type { LabeledData } from './train/labeled_data.js';

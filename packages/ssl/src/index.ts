@@ -6,8 +6,11 @@
 export * from './augment/random_resized_crop.js';
 export * from './augment/views.js';
 export * from './augment/color.js';
-export * from './optim/optimizer.js';
-export * from './optim/schedule.js';
+// Optimiser settings, update rules and schedules moved down to @dogo/nn (its optimiser objects use them too);
+// re-exported so code written against @dogo/ssl keeps working.
+export {
+  buildUpdate, optimizerSlots, DEFAULT_OPTIMIZER, learningRate, type OptimizerKind, type OptimizerConfig, type ParamRole, type ParamUpdate, type ScheduleOptions,
+} from '@dogo/nn';
 export * from './cohort/cohort_config.js';
 export * from './cohort/cohort_step.js';
 export * from './cohort/trainer.js';

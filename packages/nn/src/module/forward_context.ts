@@ -4,8 +4,9 @@
  * on first use and reusing it after (a model applied twice in one graph shares its parameters), and collects the
  * new running statistics of training-mode batch norms as state updates. It builds no gradients or optimiser steps.
  */
-import { ShapeError, formatShape, shapesEqual, type Graph, type Node } from '@dogo/core';
+import { Rng, ShapeError, formatShape, shapesEqual, type Graph, type Node } from '@dogo/core';
 import type { ParamSpec } from './param_spec.js';
+import type { Parameter } from './parameter.js';
 
 export interface ForwardOptions {
   /** Training mode: batch norms normalise with batch statistics and update their running statistics. */
@@ -22,9 +23,11 @@ interface Forward {
 /** State shared by a context and every scoped view of it. */
 interface Shared {
   readonly used: Map<string, Node>;
+  readonly specs: Map<string, ParamSpec>;
   readonly updates: Map<string, Node>;
 }
 
+/** Where a model's forward pass builds its nodes: parameter leaves by name, running-statistic updates. */
 export class ForwardContext {
   readonly graph: Graph;
   readonly training: boolean;
@@ -45,7 +48,7 @@ export class ForwardContext {
     this.training = options.training;
     this.prefix = options.prefix ?? '';
     this.path = path;
-    this.shared = shared ?? { used: new Map(), updates: new Map() };
+    this.shared = shared ?? { used: new Map(), specs: new Map(), updates: new Map() };
     this.updates = this.shared.updates;
   }
 
@@ -83,6 +86,7 @@ export class ForwardContext {
       leaf = this.graph.state(name, spec.shape);
     }
     this.shared.used.set(name, leaf);
+    this.shared.specs.set(name, spec);
     return leaf;
   }
 
@@ -106,5 +110,38 @@ export class ForwardContext {
   /** Full names of every state leaf this context (and its views) used, in first-use order. */
   stateNames(): string[] {
     return [...this.shared.used.keys()];
+  }
+
+  /**
+   * The trainable leaves this context (and its views) used so far, in first-use order: what an optimiser
+   * updates (`adam(ctx.parameters(), { lr: 1e-3 })`). Each carries this context's running-statistic updates, so
+   * the optimiser includes them in the step. Call it after the forward pass.
+   */
+  parameters(): Parameter[] {
+    return this.leaves(true);
+  }
+
+  /** The buffers (running statistics) this context used, in first-use order: state the forward pass updates, never gradients. */
+  buffers(): Parameter[] {
+    return this.leaves(false);
+  }
+
+  /**
+   * Fresh values of every leaf this context used, by full name: leaf `name` is drawn from `rng.fork(name)` (a
+   * number is `new Rng(seed)`), so with no prefix the values equal the model's `initialState(rng)`.
+   */
+  initialValues(rng: Rng | number): Record<string, Float32Array> {
+    const root = typeof rng === 'number' ? new Rng(rng) : rng;
+    const out: Record<string, Float32Array> = {};
+    for (const [name, spec] of this.shared.specs) out[name] = spec.init(root.fork(name));
+    return out;
+  }
+
+  private leaves(trainable: boolean): Parameter[] {
+    const out: Parameter[] = [];
+    for (const [name, spec] of this.shared.specs) {
+      if (spec.trainable === trainable) out.push({ name, node: this.shared.used.get(name)!, spec, context: this });
+    }
+    return out;
   }
 }

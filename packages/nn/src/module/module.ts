@@ -47,12 +47,26 @@ export abstract class Module {
   }
 
   /**
-   * Every parameter and buffer of the subtree as [full name, spec], in PyTorch's state-dict order:
+   * Every tensor of the subtree, parameters and buffers, as [full name, spec], in PyTorch's state-dict order (the
+   * keys of `state_dict()`; parameters() and buffers() split them):
    * `conv1.weight`, `bn1.weight`, `bn1.bias`, `bn1.running_mean`, `bn1.running_var`, `layer1.0.conv1.weight`, ...
    */
   *namedParameters(prefix = ''): Generator<[string, ParamSpec]> {
     for (const s of this.ownSpecs) yield [prefix + s.name, s];
     for (const [name, child] of this.childModules) yield* child.namedParameters(`${prefix}${name}.`);
+  }
+
+  /**
+   * The trainable tensors of the subtree as [full name, spec], in state-dict order: PyTorch's
+   * `named_parameters()`. Running statistics are left out (see buffers()).
+   */
+  parameters(prefix = ''): [string, ParamSpec][] {
+    return [...this.namedParameters(prefix)].filter(([, s]) => s.trainable);
+  }
+
+  /** The buffers of the subtree (batch norms' running_mean and running_var) as [full name, spec]: PyTorch's `named_buffers()`. */
+  buffers(prefix = ''): [string, ParamSpec][] {
+    return [...this.namedParameters(prefix)].filter(([, s]) => !s.trainable);
   }
 
   /**

@@ -1,7 +1,6 @@
 /** Configuration of a cohort: K models trained together on the same batches (K = 1 is plain SimCLR). */
-import type { Module } from '@dogo/nn';
+import type { Module, OptimizerConfig } from '@dogo/nn';
 import type { KlReduction } from '@dogo/core';
-import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { CropOptions } from '../augment/random_resized_crop.js';
 import type { ColorOptions } from '../augment/color.js';
 import type { Normalization } from '../augment/views.js';

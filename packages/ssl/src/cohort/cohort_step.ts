@@ -10,9 +10,8 @@
  * outputs are distilled toward the peer's projector outputs, both ways.
  */
 import { Graph, dogoKl, grad, ntXent, ops, simsiamLoss, type Node } from '@dogo/core';
-import { ForwardContext } from '@dogo/nn';
+import { ForwardContext, buildUpdate, roleOf, type ParamRole } from '@dogo/nn';
 import { augmentedView } from '../augment/views.js';
-import { buildUpdate, type ParamRole } from '../optim/optimizer.js';
 import { DEFAULT_KD_TEMPERATURE, DEFAULT_TEMPERATURE, type CohortConfig } from './cohort_config.js';
 
 export interface CohortStep {
@@ -43,10 +42,6 @@ export function boxesFeed(model: number, view: number): string {
 /** Names of the colour-parameter feeds, beside the boxes (1- and 3-channel images; grayscale ones use brightness and contrast). */
 export function colorFeed(model: number, view: number): string {
   return `color.${model}.${view}`;
-}
-
-function roleOf(kind: string): ParamRole {
-  return kind === 'bias' || kind === 'bn_weight' || kind === 'bn_bias' ? (kind as ParamRole) : 'weight';
 }
 
 export function buildCohortStep(cfg: CohortConfig): CohortStep {

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend, Rng } from '@dogo/core';
 import { ProjectionHead, resnetSmall } from '@dogo/nn';
 import { CohortTrainer, NonFiniteStateError } from './trainer.js';
-import { learningRate } from '../optim/schedule.js';
-import type { OptimizerConfig, OptimizerKind } from '../optim/optimizer.js';
+import { learningRate, type OptimizerConfig, type OptimizerKind } from '@dogo/nn';
 import type { CohortMember } from './cohort_config.js';
 
 const IMG = 8;

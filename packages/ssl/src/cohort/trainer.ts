@@ -5,17 +5,16 @@
  * After every step it checks each model's loss and its on-device health scalar (cohort_step.ts) and throws
  * NonFiniteLossError or NonFiniteStateError, naming the step, the model, the tensor and what to do.
  */
-import type { Module } from '@dogo/nn';
+import { NonFiniteLossError, learningRate, type Module } from '@dogo/nn';
 import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
-import { learningRate } from '../optim/schedule.js';
 import { buildCohortStep, type CohortStep } from './cohort_step.js';
 import type { CohortConfig } from './cohort_config.js';
 import { findUnhealthyTensor } from './state_health.js';
 
-/** A model's loss became NaN or infinite; its state after the step is not to be saved. */
-export class NonFiniteLossError extends DogoError {}
+/** A model's loss became NaN or infinite; its state after the step is not to be saved (the class is @dogo/nn's). */
+export { NonFiniteLossError };
 
 /** A model's weights (or running statistics, or optimiser state) became NaN, infinite or overflowing. */
 export class NonFiniteStateError extends DogoError {}

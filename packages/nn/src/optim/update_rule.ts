@@ -1,13 +1,18 @@
 /**
- * Optimiser configuration and the graph nodes of one parameter's update. The update runs on the device as
- * part of the step; the learning rate and step count are fed as scalars each step.
+ * Optimiser configuration and the graph nodes of one parameter's update, on core's composites (adam, sgdMomentum,
+ * lars). The update runs on the device as part of the step; the learning rate and step count are fed as scalars
+ * each step. Shared by the optimiser objects (optimizer.ts) and @dogo/ssl's cohort step. Public.
  */
 import { adam, lars, sgdMomentum, type Graph, type Node } from '@dogo/core';
+import type { ParamKind } from '../module/param_spec.js';
 
+/** The update rules: Adam, AdamW (decoupled weight decay), SGD with momentum, LARS. */
 export type OptimizerKind = 'adam' | 'adamw' | 'sgd' | 'lars';
 
+/** An optimiser as JSON-able settings (the CLI's config file, a cohort member). */
 export interface OptimizerConfig {
   kind: OptimizerKind;
+  /** Base learning rate. */
   lr: number;
   /** L2 (Adam, SGD, LARS) or decoupled (AdamW) weight decay; absent means 0. */
   weightDecay?: number;
@@ -19,7 +24,9 @@ export interface OptimizerConfig {
   eps?: number;
   /** LARS trust coefficient (default 0.001). */
   eta?: number;
+  /** Linear warm-up steps of the schedule (default 0). */
   warmupSteps?: number;
+  /** Decay after warm-up (default 'cosine'). */
   schedule?: 'cosine' | 'constant';
 }
 
@@ -29,6 +36,12 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: 'adam', lr: 3e-4, weig
 /** What a parameter is, for LARS's exclusions (biases and batch-norm parameters are not adapted). */
 export type ParamRole = 'weight' | 'bias' | 'bn_weight' | 'bn_bias';
 
+/** The role of a parameter of kind `kind` (running statistics are not parameters). */
+export function roleOf(kind: ParamKind): ParamRole {
+  return kind === 'bias' || kind === 'bn_weight' || kind === 'bn_bias' ? kind : 'weight';
+}
+
+/** One parameter's update: its new value and the new values of its optimiser state. */
 export interface ParamUpdate {
   param: Node;
   /** New values of optimiser state leaves, by state name. */
