@@ -20,6 +20,8 @@ export const ALLOWED = {
   '@dogo/ssl': ['@dogo/core', '@dogo/nn', '@dogo/data'],
   '@dogo/node': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
   '@dogo/browser': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
+  // createBackend under one name on both runtimes: picks an adapter by export condition, so it sits just above them.
+  '@dogo/platform': ['@dogo/core', '@dogo/node', '@dogo/browser'],
   '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/browser'],
   '@dogo/cli': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/node', '@dogo/backend-wasm', '@dogo/backend-webgpu'],
 };

@@ -1,7 +1,11 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
- * @dogo/browser: the browser adapter. Produces a GPUDevice from navigator.gpu (requestBrowserGpuDevice);
- * Web Workers and OPFS access come later. Nothing above this package knows it runs in a browser.
+ * @dogo/browser: the browser adapter. createBackend('auto' | 'wasm' | 'webgpu'); a GPUDevice from navigator.gpu
+ * (requestBrowserGpuDevice); the wasm thread pool on Web Workers. Nothing above this package knows it runs in a
+ * browser.
  */
+export { createBackend, selectBackend } from './create_backend.js';
+export { UnknownBackendError, type BackendKind, type BackendChoice, type CreateBackendOptions } from '@dogo/core';
 export { requestBrowserGpuDevice, type BrowserGpuDeviceOptions } from './webgpu_device.js';
 export {
   NoAdapterError, AdapterLimitError, AdapterFeatureError, DeviceLostError, DeviceActivity, deviceActivity, requireLimits, describeAdapter,

@@ -29,6 +29,7 @@ export { groupProgram, type GroupProgram, type GroupOperand, type GroupArg, type
 export { isScalarConstant, scalarConstantValue } from './passes/scalar_constant.js';
 export * from './backend/backend.js';
 export { checkFeed, checkFeedNames } from './backend/feeds.js';
+export { BACKEND_KINDS, UnknownBackendError, checkBackendKind, type BackendKind, type BackendChoice, type CreateBackendOptions } from './backend/backend_choice.js';
 export { sharedStateNames, foreignExecutableError } from './backend/shared_state.js';
 export { ReferenceBackend } from './reference/reference_backend.js';
 export * from './composite/nn.js';

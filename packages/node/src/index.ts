@@ -1,7 +1,11 @@
+/// <reference types="node" preserve="true" />
 /**
- * @dogo/node: the Node adapter. Produces a GPUDevice from Dawn (requestNodeGpuDevice); the wasm worker
- * pool lives beside it. Nothing above this package knows it runs on Node.
+ * @dogo/node: the Node adapter. createBackend('auto' | 'wasm' | 'webgpu'); a GPUDevice from Dawn
+ * (requestNodeGpuDevice, which loads Dawn on first use); the wasm worker pool on worker_threads. Nothing above this
+ * package knows it runs on Node.
  */
+export { createBackend, selectBackend } from './create_backend.js';
+export { UnknownBackendError, type BackendKind, type BackendChoice, type CreateBackendOptions } from '@dogo/core';
 export { requestNodeGpuDevice, installWebGpuGlobals, type NodeGpuDeviceOptions } from './webgpu_device.js';
 export { SWIFTSHADER_ICD } from './webgpu_vulkan_env.js';
 export {
@@ -9,3 +13,6 @@ export {
   type GpuDeviceHandle, type GpuDeviceInfo, type GpuDeviceOptions,
 } from '@dogo/backend-webgpu';
 export { nodeWorkerHost, enableRelaxedSimd, createNodeWasmRuntime, createNodeWasmBackend } from './wasm_workers.js';
+// The backends, re-exported so a program depends on the adapter alone.
+export { WebGpuBackend } from '@dogo/backend-webgpu';
+export { WasmBackend, WasmRuntime } from '@dogo/backend-wasm';

@@ -1,11 +1,11 @@
-/// <reference types="@webgpu/types" />
-/// <reference types="node" />
+/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="node" preserve="true" />
 /**
  * The Node WebGPU adapter: a GPUDevice from Dawn's Node bindings (the `webgpu` package). Where no Vulkan
  * driver is configured and no hardware adapter answers, it falls back to Chromium's SwiftShader (a CPU
- * Vulkan driver) and says so in `note`. Only this file and webgpu_vulkan_env.ts touch Dawn.
+ * Vulkan driver) and says so in `note`. Only this file and webgpu_vulkan_env.ts touch Dawn, and Dawn (a native
+ * module) is imported on the first request for a device, so a process that only uses wasm never loads it.
  */
-import { create, globals } from 'webgpu';
 import { type GpuDeviceHandle, type GpuDeviceOptions, NoAdapterError, describeAdapter, openDevice } from '@dogo/backend-webgpu';
 import { existsSync } from 'node:fs';
 import { SWIFTSHADER_ICD, configuredVulkanDrivers, ensureXdgRuntimeDir, findVulkanLoader, noAdapterAdvice } from './webgpu_vulkan_env.js';
@@ -23,14 +23,21 @@ export interface NodeGpuDeviceOptions extends GpuDeviceOptions {
 /** The Dawn `GPU` objects whose adapters were handed out: Dawn's instance lives as long as its GPU object. */
 const instances = new Set<GPU>();
 
-/** Installs Dawn's WebGPU classes (GPUBufferUsage, GPUMapMode, ...) on globalThis if missing. */
-export function installWebGpuGlobals(): void {
+/** Dawn's module, imported on first use. */
+function dawn(): Promise<typeof import('webgpu')> {
+  return import('webgpu');
+}
+
+/** Installs Dawn's WebGPU classes (GPUBufferUsage, GPUMapMode, ...) on globalThis if missing (loads Dawn). */
+export async function installWebGpuGlobals(): Promise<void> {
+  const { globals } = await dawn();
   for (const [k, v] of Object.entries(globals as Record<string, unknown>)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
 }
 
 async function tryAdapter(flags: readonly string[], options: NodeGpuDeviceOptions): Promise<GPUAdapter | null> {
+  const { create } = await dawn();
   const gpu = create([...flags]);
   const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
   if (adapter) instances.add(gpu);
@@ -44,7 +51,7 @@ async function tryAdapter(flags: readonly string[], options: NodeGpuDeviceOption
  * Throws NoAdapterError (what was tried, how to fix), AdapterLimitError, AdapterFeatureError.
  */
 export async function requestNodeGpuDevice(options: NodeGpuDeviceOptions = {}): Promise<GpuDeviceHandle> {
-  installWebGpuGlobals();
+  await installWebGpuGlobals();
   ensureXdgRuntimeDir();
   const flags = options.dawnFlags ?? [];
   const mode = options.swiftShader ?? 'auto';
