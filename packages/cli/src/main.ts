@@ -1,37 +1,26 @@
 #!/usr/bin/env node
-/** The `dogo` command: a table of subcommands, each in commands/. */
-import { infoCommand } from './commands/info.js';
-import { trainCommand } from './commands/train.js';
-import { evalCommand } from './commands/eval.js';
-import { exportCommand } from './commands/export.js';
-import { studyCommand } from './commands/study.js';
+/** The `dogo` command: commander's program (program.ts) run on the process arguments, with our exit codes. */
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { exitCode, setArgv } from './cli/run_state.js';
 import { describeSystemError } from './fs_errors.js';
 
-const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  train: { summary: 'DoGo pre-training (dogo train --help)', run: (a) => trainCommand(a) },
-  study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|decide|full; --render DIR)', run: (a) => studyCommand(a) },
-  eval: { summary: 'kNN, linear and few-label accuracy of a run folder\'s checkpoint', run: (a) => evalCommand(a) },
-  export: { summary: 'an encoder of a run as safetensors with PyTorch names', run: (a) => exportCommand(a) },
-  info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },
-  bench: { summary: 'images/s and GFLOP/s of one DoGo training step (dogo bench --help)', run: async (a) => (await import('./commands/bench.js')).benchCommand(a) },
-};
-
-function usage(): string {
-  return ['usage: dogo <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`)].join('\n');
-}
-
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name ? 0 : 2;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    console.error(`dogo: unknown command "${name}"\n\n${usage()}`);
+  setArgv(argv);
+  const program = buildProgram();
+  if (argv.length === 0) {
+    // No command: the usage, and the exit code of a usage error.
+    program.outputHelp();
     return 2;
   }
-  return cmd.run(rest);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    // Commander has printed its message (unknown option, missing argument) or the help.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return exitCode();
 }
 
 main(process.argv.slice(2)).then(

@@ -2,23 +2,34 @@
  * `dogo bench`: images/s and GFLOP/s of one DoGo training step of the benchmark's reference cohort on one of
  * our backends (bench/dogo_step.ts). The comparison with tfjs is benchmarks/dogo-step/run.mjs, not this.
  */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { selectBackend } from '../backends.js';
 import { DOGO_STEP_REFERENCE, REFERENCE_BACKEND_BENCH, dogoStepFlops, formatMeasurement, measureDogoStep } from '../bench/dogo_step.js';
 import { ConfigError } from '../train/train_config.js';
+import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
+import { setExitCode } from '../cli/run_state.js';
 
-export const BENCH_HELP = `usage: dogo bench [options]
+/** The flags of `dogo bench`. */
+const BENCH_FLAGS = [
+  { flags: '--backend <name>', type: 'string', help: 'auto | wasm | webgpu | reference (default auto: WebGPU on a hardware adapter, else wasm)' },
+  { flags: '--batch <n>', type: 'string', help: `images per step (default ${DOGO_STEP_REFERENCE.batchSize}; ${REFERENCE_BACKEND_BENCH.batchSize} on the reference backend, which is slow)` },
+  { flags: '--seconds <s>', type: 'string', help: 'time steps for about S seconds (default 20)' },
+  { flags: '--warmup <n>', type: 'string', help: 'untimed steps first (default 1)' },
+  { flags: '--min-steps <n>', type: 'string', help: `timed steps at least (default 3; ${REFERENCE_BACKEND_BENCH.minSteps} on the reference backend)` },
+  { flags: '--threads <n>', type: 'string', help: 'wasm worker threads (default: all cores)' },
+  { flags: '--json', type: 'boolean', help: 'print the measurement as JSON instead of the summary' },
+] as const satisfies readonly FlagSpec[];
 
-Times one DoGo training step (forward, backward and Adam update of a ResNet student 32/64/128 and its peer
-64/128/256, two random-resized-crop views each, 28x28x1 random images) and prints images/s and GFLOP/s.
+const BENCH_DESCRIPTION = `Times one DoGo training step (forward, backward and Adam update of a ResNet student 32/64/128 and its peer
+64/128/256, two random-resized-crop views each, 28x28x1 random images) and prints images/s and GFLOP/s.`;
 
-  --backend NAME     auto | wasm | webgpu | reference (default auto: WebGPU on a hardware adapter, else wasm)
-  --batch N          images per step (default ${DOGO_STEP_REFERENCE.batchSize}; ${REFERENCE_BACKEND_BENCH.batchSize} on the reference backend, which is slow)
-  --seconds S        time steps for about S seconds (default 20)
-  --warmup N         untimed steps first (default 1)
-  --min-steps N      timed steps at least (default 3; ${REFERENCE_BACKEND_BENCH.minSteps} on the reference backend)
-  --threads N        wasm worker threads (default: all cores)
-  --json             print the measurement as JSON instead of the summary`;
+/** \`dogo bench\`: its flags, help and action. */
+export function benchCommand(): Command {
+  return addFlags(new Command('bench').summary('images/s and GFLOP/s of one DoGo training step').description(BENCH_DESCRIPTION), BENCH_FLAGS)
+    .action(async (opts: Record<string, unknown>) => setExitCode(await runBench(flagValues(BENCH_FLAGS, opts) as BenchValues)));
+}
+
+interface BenchValues { backend?: string; batch?: string; seconds?: string; warmup?: string; minSteps?: string; threads?: string; json?: boolean }
 
 function num(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -27,19 +38,7 @@ function num(v: string | undefined, flag: string, integer: boolean): number | un
   return n;
 }
 
-export async function benchCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(BENCH_HELP);
-    return 0;
-  }
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      backend: { type: 'string' }, batch: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' },
-      'min-steps': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+async function runBench(values: BenchValues): Promise<number> {
   const warmup = values.warmup === '0' ? 0 : num(values.warmup, '--warmup', true);
   const threads = num(values.threads, '--threads', true);
   const { backend, reason } = await selectBackend(values.backend ?? 'auto', threads === undefined ? {} : { threads });
@@ -54,7 +53,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const m = await measureDogoStep(backend, spec, {
     seconds: num(values.seconds, '--seconds', false) ?? 20,
     ...(warmup === undefined ? {} : { warmupSteps: warmup }),
-    minSteps: num(values['min-steps'], '--min-steps', true) ?? (isReference ? REFERENCE_BACKEND_BENCH.minSteps : 3),
+    minSteps: num(values.minSteps, '--min-steps', true) ?? (isReference ? REFERENCE_BACKEND_BENCH.minSteps : 3),
     onStep: (s) => log(`  ${s.phase} step ${s.index + 1}: ${s.seconds.toFixed(3)} s`),
   });
   if (values.json) {

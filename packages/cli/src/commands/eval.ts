@@ -1,20 +1,38 @@
 /** `dogo eval RUN_DIR`: kNN, linear and few-label accuracy of every encoder in a run's last checkpoint. */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { selectBackend } from '../backends.js';
 import { loadData } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
 import { evaluateEncoders } from '../train/train_run.js';
 import { ConfigError } from '../train/train_config.js';
 import { readEncoders, readRunConfig } from './run_folder.js';
+import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
+import { setExitCode } from '../cli/run_state.js';
 
-export async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { backend: { type: 'string' }, data: { type: 'string' }, 'linear-epochs': { type: 'string' } } });
-  const dir = positionals[0];
-  if (!dir) throw new ConfigError('usage: dogo eval RUN_DIR [--backend NAME] [--data SPEC] [--linear-epochs N]');
+/** The flags of `dogo eval`. */
+const EVAL_FLAGS = [
+  { flags: '--backend <name>', type: 'string', help: 'auto | wasm | webgpu | reference (default: the run\'s)' },
+  { flags: '--data <spec>', type: 'string', help: 'evaluate on other data (default: the run\'s)' },
+  { flags: '--linear-epochs <n>', type: 'number', help: 'linear-probe epochs (default: the run\'s; 0: kNN only)' },
+] as const satisfies readonly FlagSpec[];
+
+/** `dogo eval RUN_DIR`: its flags, help and action. */
+export function evalCommand(): Command {
+  const cmd = new Command('eval').description('kNN, linear and few-label accuracy of a run folder\'s checkpoint').argument('<run_dir>', 'the --out folder of a dogo train run');
+  return addFlags(cmd, EVAL_FLAGS).action(async (dir: string, opts: Record<string, unknown>) => {
+    setExitCode(await runEval(dir, flagValues(EVAL_FLAGS, opts)));
+  });
+}
+
+async function runEval(dir: string, values: Record<string, string | number | boolean>): Promise<number> {
   const config = readRunConfig(dir);
-  if (values['linear-epochs'] !== undefined) config.linearEpochs = Number(values['linear-epochs']);
-  const data = values.data ? await loadData(values.data) : await loadData(config.data, config.trainSubset);
-  const { backend, reason } = await selectBackend(values.backend ?? config.backend, { threads: config.threads });
+  const linearEpochs = values['linearEpochs'];
+  if (linearEpochs !== undefined) {
+    if (typeof linearEpochs !== 'number' || !Number.isInteger(linearEpochs) || linearEpochs < 0) throw new ConfigError(`--linear-epochs must be an integer >= 0, got "${linearEpochs}"`);
+    config.linearEpochs = linearEpochs;
+  }
+  const data = values['data'] ? await loadData(String(values['data'])) : await loadData(config.data, config.trainSubset);
+  const { backend, reason } = await selectBackend(String(values['backend'] ?? config.backend), { threads: config.threads });
   console.log(`backend: ${backend.name} (${reason})`);
   const { step, encoders } = readEncoders(dir);
   const members = config.models.map((m) => buildMember(m, data.train.channels));

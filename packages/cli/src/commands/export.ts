@@ -1,17 +1,31 @@
 /** `dogo export RUN_DIR [--model NAME] [--out FILE]`: an encoder as safetensors with PyTorch (torchvision) names. */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { encodeSafetensors, type SafeTensor } from '@dogo/nn';
 import { NonFiniteStateError, findNonFiniteTensor } from '@dogo/ssl';
 import { fsStep } from '../fs_errors.js';
 import { buildEncoder } from '../train/models.js';
 import { ConfigError } from '../train/train_config.js';
 import { readEncoders, readRunConfig, readRunData } from './run_folder.js';
+import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
+import { setExitCode } from '../cli/run_state.js';
 
-export async function exportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { model: { type: 'string' }, out: { type: 'string' } } });
-  const dir = positionals[0];
-  if (!dir) throw new ConfigError('usage: dogo export RUN_DIR [--model NAME] [--out FILE]');
+/** The flags of `dogo export`. */
+const EXPORT_FLAGS = [
+  { flags: '--model <name>', type: 'string', help: 'which model of the run (default: the first)' },
+  { flags: '--out <file>', type: 'string', help: 'the safetensors file to write (default: RUN_DIR/NAME-encoder.safetensors)' },
+] as const satisfies readonly FlagSpec[];
+
+/** `dogo export RUN_DIR`: its flags, help and action. */
+export function exportCommand(): Command {
+  const cmd = new Command('export').description('an encoder of a run as safetensors with PyTorch (torchvision) names').argument('<run_dir>', 'the --out folder of a dogo train run');
+  return addFlags(cmd, EXPORT_FLAGS).action(async (dir: string, opts: Record<string, unknown>) => {
+    const v = flagValues(EXPORT_FLAGS, opts);
+    setExitCode(await runExport(dir, { model: v['model'] as string | undefined, out: v['out'] as string | undefined }));
+  });
+}
+
+async function runExport(dir: string, values: { model: string | undefined; out: string | undefined }): Promise<number> {
   const config = readRunConfig(dir);
   const name = values.model ?? config.models[0]!.name;
   const mc = config.models.find((m) => m.name === name);

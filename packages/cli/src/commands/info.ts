@@ -3,6 +3,7 @@
  * one is missing. Never throws for a missing GPU: that is a line of the report.
  */
 import os from 'node:os';
+import { Command } from 'commander';
 import { BACKENDS } from '../backends.js';
 
 /** A tiny module using one instruction of each feature, so WebAssembly.validate says what the engine has. */
@@ -44,8 +45,10 @@ async function webgpuLines(): Promise<string[]> {
   }
 }
 
-export async function infoCommand(): Promise<number> {
-  const { lines } = await collectInfo();
-  console.log(lines.join('\n'));
-  return 0;
+/** `dogo info`: its help and action. */
+export function infoCommand(): Command {
+  return new Command('info').description('backends, WebAssembly features and WebGPU adapters of this machine').action(async () => {
+    const { lines } = await collectInfo();
+    console.log(lines.join('\n'));
+  });
 }

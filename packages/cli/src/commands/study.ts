@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { firstPerClass, shiftedTestSets } from '@dogo/data';
 import { selectBackend } from '../backends.js';
 import { loadData } from '../train/datasets.js';
@@ -23,12 +23,34 @@ import { STUDY_PRESETS } from '../study/study_config.js';
 import { writeStudyReport } from '../study/study_report.js';
 import { readStudyResult, type StudyResult, type StudyRun } from '../study/study_result.js';
 import { stopReason } from '../study/study_stop.js';
+import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
+import { argsAfter, setExitCode } from '../cli/run_state.js';
 
-export async function studyCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args, strict: true,
-    options: { 'ood-data': { type: 'string' }, config: { type: 'string' }, preset: { type: 'string', default: 'quick' }, seeds: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' }, render: { type: 'string' }, 'max-minutes': { type: 'string' } },
+/** The flags of `dogo study`. */
+const STUDY_FLAGS = [
+  { flags: '--preset <name>', type: 'string', default: 'quick', help: `${Object.keys(STUDY_PRESETS).join(' | ')} (docs/study.md)` },
+  { flags: '--seeds <n>', type: 'string', help: 'exactly N seeds (default: the preset\'s stopping rule)' },
+  { flags: '--max-minutes <m>', type: 'string', help: 'stop starting new seeds after M minutes (default: the preset\'s)' },
+  { flags: '--config <file>', type: 'string', help: 'a dogo train JSON configuration to start from' },
+  { flags: '--data <spec>', type: 'string', help: 'training data (as dogo train --data)' },
+  { flags: '--ood-data <spec>', type: 'string', help: 'another dataset\'s test split in the same label space, probed as a shifted test set' },
+  { flags: '--backend <name>', type: 'string', help: 'auto | wasm | webgpu | reference' },
+  { flags: '--epochs <n>', type: 'string', help: 'epochs per run (default: the preset\'s)' },
+  { flags: '--out <dir>', type: 'string', help: 'report folder (default docs/results/study-PRESET)' },
+  { flags: '--render <dir>', type: 'string', help: 'only re-render DIR\'s report from its study.json' },
+] as const satisfies readonly FlagSpec[];
+
+/** \`dogo study\`: its flags, help and action. */
+export function studyCommand(): Command {
+  const cmd = new Command('study').description('DoGo versus each model alone over seeds, every evaluation, paired statistics and a verdict per metric');
+  return addFlags(cmd, STUDY_FLAGS).action(async (opts: Record<string, unknown>) => {
+    setExitCode(await runStudy(flagValues(STUDY_FLAGS, opts) as StudyValues, argsAfter('study')));
   });
+}
+
+interface StudyValues { oodData?: string; config?: string; preset?: string; seeds?: string; out?: string; backend?: string; data?: string; epochs?: string; render?: string; maxMinutes?: string }
+
+async function runStudy(values: StudyValues, args: readonly string[]): Promise<number> {
   if (values.render !== undefined) {
     // No training: the report (Markdown, plots, summary and statistics) again from the recorded scores.
     console.log(`report: ${writeStudyReport(values.render, readStudyResult(path.join(values.render, 'study.json')))}`);
@@ -38,8 +60,8 @@ export async function studyCommand(args: string[]): Promise<number> {
   if (!preset) throw new ConfigError(`unknown study preset "${values.preset}"; choose ${Object.keys(STUDY_PRESETS).join(', ')}`);
   const seeds = values.seeds ? Number(values.seeds) : preset.seeds;
   if (!Number.isInteger(seeds) || seeds < 1) throw new ConfigError(`--seeds must be a positive integer, got ${values.seeds}`);
-  const maxMinutes = values['max-minutes'] !== undefined ? Number(values['max-minutes']) : preset.maxMinutes;
-  if (maxMinutes !== undefined && !(maxMinutes > 0)) throw new ConfigError(`--max-minutes must be a positive number, got ${values['max-minutes']}`);
+  const maxMinutes = values.maxMinutes !== undefined ? Number(values.maxMinutes) : preset.maxMinutes;
+  if (maxMinutes !== undefined && !(maxMinutes > 0)) throw new ConfigError(`--max-minutes must be a positive number, got ${values.maxMinutes}`);
   const file = values.config ? readConfigFile(values.config) : {};
   const base = validateConfig(mergeConfig(values.preset === 'full' ? PRESETS['paper']! : {}, preset.train, file, {
     ...(values.backend ? { backend: values.backend as 'auto' } : {}), ...(values.data ? { data: values.data } : {}), ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
@@ -57,14 +79,14 @@ export async function studyCommand(args: string[]): Promise<number> {
   // The shifted copies can come from a class-balanced part of a large test split, to bound their evaluation cost.
   const shiftSource = preset.shiftTestPerClass ? firstPerClass(data.test, preset.shiftTestPerClass) : data.test;
   const shifted = shiftedTestSets(shiftSource, { seed: 1234, severities: preset.severities });
-  if (values['ood-data']) {
+  if (values.oodData) {
     // Another dataset's test split in the same label space (e.g. a re-collected test set), probed as is.
-    const other = await loadData(values['ood-data']);
+    const other = await loadData(values.oodData);
     const t = other.test;
     if (t.channels !== data.test.channels || t.height !== data.test.height || t.width !== data.test.width || t.classes.length !== data.test.classes.length) {
-      throw new ConfigError(`--ood-data ${values['ood-data']}: its test split is ${t.channels}x${t.height}x${t.width} with ${t.classes.length} classes; it must match the training data (${data.test.channels}x${data.test.height}x${data.test.width}, ${data.test.classes.length} classes)`);
+      throw new ConfigError(`--ood-data ${values.oodData}: its test split is ${t.channels}x${t.height}x${t.width} with ${t.classes.length} classes; it must match the training data (${data.test.channels}x${data.test.height}x${data.test.width}, ${data.test.classes.length} classes)`);
     }
-    shifted[`dataset ${values['ood-data']}`] = t;
+    shifted[`dataset ${values.oodData}`] = t;
   }
   const norm = normalizationFor(data.train);
   const t0 = performance.now();

@@ -6,58 +6,32 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError } from 'commander';
 import { selectBackend } from '../backends.js';
 import { fsStep } from '../fs_errors.js';
-import { loadData, DATA_SPECS } from '../train/datasets.js';
+import { loadData } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
 import { writeReport } from '../train/report.js';
 import { openRunFolder, type RunFolderMode } from '../train/run_folder_setup.js';
 import { StopSignals } from '../train/stop_signals.js';
 import { ConfigError, mergeConfig, PRESETS, type TrainConfig } from '../train/train_config.js';
-import { MAX_THREADS, validateConfig, validatePartialConfig, type KeyNamer } from '../train/train_config_schema.js';
+import { validateConfig, validatePartialConfig, type KeyNamer } from '../train/train_config_schema.js';
+import { CONFIG_FLAGS, RUN_FLAGS, TRAIN_HELP_AFTER } from '../train/train_flags.js';
+import { addFlags, flagName as flagNameOf, flagValues, optionKey } from '../cli/flags.js';
+import { argsAfter, setExitCode } from '../cli/run_state.js';
 import { runTraining, type RunResult } from '../train/train_run.js';
 
-export const TRAIN_HELP = `usage: dogo train [options]
-
-  --config FILE          JSON configuration (keys as in the README); flags override it
-  --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default: default)
-  --data SPEC            ${DATA_SPECS}
-  --backend NAME         auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm)
-  --epochs N             epochs over the training split
-  --steps N              stop after N steps (overrides --epochs)
-  --batch-size N         images per step
-  --seed N               seed of initialisation, data order and augmentation
-  --out DIR              run folder: metrics.jsonl, checkpoint, report (default runs/latest); locked while
-                         a run writes it; a new run needs it empty or new
-  --resume               continue the run in --out from its last checkpoint
-  --resume-from N        continue from the kept checkpoint of step N (see --keep-checkpoints)
-  --overwrite            replace the run in --out (only a run folder: other files are never deleted)
-  --baseline             also train each model alone with the same budget, and compare
-  --eval-every N         kNN evaluation every N epochs (0: at the end only)
-  --checkpoint-every N   checkpoint every N steps (0: at the end and on Ctrl-C, SIGTERM, SIGHUP)
-  --keep-checkpoints K   keep the last K checkpoints, so --resume-from can go back (default 1)
-  --linear-epochs N      linear-probe epochs in the final evaluation (0: kNN only)
-  --shared-views         give every model the same two views
-  --reduction R          distillation reduction: mean | batchmean
-  --threads N            wasm worker threads, 1 to ${MAX_THREADS} (default: all cores)
-
-Ctrl-C, SIGTERM and SIGHUP save a checkpoint after the current step and exit with 130, 143 and 129; a second
-Ctrl-C quits at once. A step whose loss or weights become NaN or infinite stops the run with the step, the
-tensor and a hint; the last good checkpoint is kept.`;
-
-/** The flag of each configuration key, for messages about values given as flags. */
-const FLAGS: Record<string, string> = {
-  data: '--data', backend: '--backend', epochs: '--epochs', steps: '--steps', batchSize: '--batch-size', seed: '--seed', out: '--out',
-  baseline: '--baseline', evalEvery: '--eval-every', checkpointEvery: '--checkpoint-every', keepCheckpoints: '--keep-checkpoints',
-  linearEpochs: '--linear-epochs', sharedViews: '--shared-views', reduction: '--reduction', threads: '--threads',
+/** `--batch-size` for `batchSize`: how a configuration key is called in messages about flags. */
+const flagName: KeyNamer = (p) => {
+  const row = CONFIG_FLAGS.find((f) => optionKey(f) === String(p[0]));
+  return row ? flagNameOf(row) : `--${String(p[0])}`;
 };
-const flagName: KeyNamer = (p) => FLAGS[String(p[0])] ?? `--${String(p[0])}`;
 
-/** A numeric flag's text as a number when it is one; anything else is passed on for the schema to refuse by name. */
-function num(v: string | undefined): number | string | undefined {
-  if (v === undefined) return undefined;
-  return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+/** The flags of `dogo train` on `cmd` (both tables), with the help's closing paragraph. */
+export function defineTrainFlags(cmd: Command): Command {
+  addFlags(cmd, RUN_FLAGS);
+  addFlags(cmd, CONFIG_FLAGS);
+  return cmd.addHelpText('after', TRAIN_HELP_AFTER);
 }
 
 /** A JSON configuration file, parsed and checked against the schema (every key at fault is named). */
@@ -80,38 +54,35 @@ export interface TrainArgs {
   resumeFrom?: number;
 }
 
-export function parseTrainArgs(args: string[]): TrainArgs {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      config: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
-      epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
-      out: { type: 'string' }, resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, overwrite: { type: 'boolean' }, baseline: { type: 'boolean' },
-      'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, 'linear-epochs': { type: 'string' },
-      'shared-views': { type: 'boolean' }, reduction: { type: 'string' }, threads: { type: 'string' },
-    },
-  });
-  const presetName = values.preset ?? 'default';
+/** The run's configuration and folder mode from the values commander parsed for the train flags. */
+export function trainArgsFrom(opts: Readonly<Record<string, unknown>>): TrainArgs {
+  const run = flagValues(RUN_FLAGS, opts);
+  const presetName = String(run['preset'] ?? 'default');
   const preset = PRESETS[presetName];
   if (!preset) throw new ConfigError(`unknown preset "${presetName}"; choose ${Object.keys(PRESETS).join(', ')}`);
-  const file = values.config ? readConfigFile(values.config) : {};
-  const given: Record<string, unknown> = {
-    data: values.data, backend: values.backend, epochs: num(values.epochs), steps: num(values.steps), batchSize: num(values['batch-size']), seed: num(values.seed),
-    out: values.out, baseline: values.baseline, evalEvery: num(values['eval-every']), checkpointEvery: num(values['checkpoint-every']),
-    keepCheckpoints: num(values['keep-checkpoints']), linearEpochs: num(values['linear-epochs']), sharedViews: values['shared-views'],
-    reduction: values.reduction, threads: num(values.threads),
-  };
-  const flags = validatePartialConfig(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)), 'flags', flagName);
-  const config = validateConfig(mergeConfig(preset, file, flags), values.config ? `config file ${values.config} with flags` : 'configuration');
-  let resumeFrom: number | undefined;
-  if (values['resume-from'] !== undefined) {
-    resumeFrom = Number(values['resume-from']);
-    if (!Number.isInteger(resumeFrom) || resumeFrom < 0) throw new ConfigError(`--resume-from must be a step number (an integer >= 0), got "${values['resume-from']}"`);
+  const configFile = run['config'] as string | undefined;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const flags = validatePartialConfig(flagValues(CONFIG_FLAGS, opts), 'flags', flagName);
+  const config = validateConfig(mergeConfig(preset, file, flags), configFile ? `config file ${configFile} with flags` : 'configuration');
+  const resumeFrom = run['resumeFrom'];
+  if (resumeFrom !== undefined && (typeof resumeFrom !== 'number' || !Number.isInteger(resumeFrom) || resumeFrom < 0)) {
+    throw new ConfigError(`--resume-from must be a step number (an integer >= 0), got "${resumeFrom}"`);
   }
-  const resume = values.resume === true || resumeFrom !== undefined;
-  if (resume && values.overwrite) throw new ConfigError('--resume and --overwrite exclude each other: continue the run in --out, or replace it');
-  return { config, mode: resume ? 'resume' : values.overwrite ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
+  const resume = run['resume'] === true || resumeFrom !== undefined;
+  if (resume && run['overwrite']) throw new ConfigError('--resume and --overwrite exclude each other: continue the run in --out, or replace it');
+  return { config, mode: resume ? 'resume' : run['overwrite'] ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
+}
+
+/** Parses `dogo train` arguments (without `train`) as the command does; throws ConfigError naming what is wrong. */
+export function parseTrainArgs(args: readonly string[]): TrainArgs {
+  const cmd = defineTrainFlags(new Command('train')).exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  try {
+    cmd.parse([...args], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new ConfigError(e.message.replace(/^error: /, ''));
+    throw e;
+  }
+  return trainArgsFrom(cmd.opts());
 }
 
 /** The folder of model `name`'s baseline run, ready for it: resumed if it has a checkpoint and the cohort resumed, else started afresh. */
@@ -122,12 +93,17 @@ function prepareBaselineFolder(dir: string, resumeCohort: boolean): boolean {
   return false;
 }
 
-export async function trainCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(TRAIN_HELP);
-    return 0;
-  }
-  const { config, mode, resumeFrom } = parseTrainArgs(args);
+/** `dogo train`: its flags, help and action. */
+export function trainCommand(): Command {
+  const cmd = new Command('train').description('DoGo pre-training on the embedded Fashion-MNIST subset or your data').allowExcessArguments(false);
+  return defineTrainFlags(cmd).action(async (opts: Record<string, unknown>) => {
+    setExitCode(await runTrain(trainArgsFrom(opts), argsAfter('train')));
+  });
+}
+
+/** Trains as `args` say; `argv` is recorded in the report. Returns the exit code. */
+export async function runTrain(parsed: TrainArgs, args: readonly string[]): Promise<number> {
+  const { config, mode, resumeFrom } = parsed;
   const data = await loadData(config.data, config.trainSubset);
   const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
   console.log(`data: ${data.description}`);

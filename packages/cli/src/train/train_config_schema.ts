@@ -89,6 +89,9 @@ const FIELDS = {
   threads: int(1, MAX_THREADS).optional(),
 };
 
+/** Every top-level key of the configuration (a flag of `dogo train` may set any of those it names). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(FIELDS);
+
 const uniqueNames = (c: { models?: { name: string }[] | undefined }, ctx: z.RefinementCtx) => {
   const seen = new Set<string>();
   c.models?.forEach((m, i) => {
