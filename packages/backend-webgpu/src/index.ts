@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @dogo/backend-webgpu: the WebGPU backend. WebGpuBackend compiles a core Plan into buffers, pipelines
  * and bind groups made once, and replays them with one submit per step on any GPUDevice. Below it: the
