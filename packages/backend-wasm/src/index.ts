@@ -3,6 +3,7 @@
  * convolutions, GEMM, ...) onto a WasmRuntime: CPU kernels (SIMD, relaxed-SIMD FMA where the engine has it)
  * assembled by wabt at build time, run over one shared memory by a pool of workers the platform adapter
  * provides (@dogo/node, @dogo/browser).
+ * @module @dogo/backend-wasm
  */
 export { WasmRuntime, type WasmRuntimeOptions } from './runtime/wasm_runtime.js';
 export { Arena, OutOfWasmMemoryError } from './runtime/arena.js';

@@ -4,6 +4,7 @@
  * and bind groups made once, and replays them with one submit per step on any GPUDevice. Below it: the
  * kernel-runner layer (pipelines cached by WGSL text, prepared dispatches, async readback, resource
  * counts) and the device description and errors both platform adapters share.
+ * @module @dogo/backend-webgpu
  */
 export * from './device.js';
 export * from './kernel_runner.js';

@@ -3,6 +3,7 @@
  * @dogo/browser: the browser adapter. createBackend('auto' | 'wasm' | 'webgpu'); a GPUDevice from navigator.gpu
  * (requestBrowserGpuDevice); the wasm thread pool on Web Workers. Nothing above this package knows it runs in a
  * browser.
+ * @module @dogo/browser
  */
 export { createBackend, selectBackend } from './create_backend.js';
 export { UnknownBackendError, type BackendKind, type BackendChoice, type CreateBackendOptions } from '@dogo/core';

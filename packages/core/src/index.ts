@@ -1,6 +1,7 @@
 /**
  * @dogo/core: the graph IR, op registry, autodiff, graph passes, memory planner, the Backend interface and
  * the reference backend. Platform-neutral: no DOM and no Node imports.
+ * @module @dogo/core
  */
 export * from './dtype.js';
 export * from './shape.js';

@@ -1,6 +1,7 @@
 /**
  * @dogo/data: dataset readers on bytes (IDX, CIFAR binary), the Dataset type, host image helpers
  * and the seeded batch loader. Public entry; platform-neutral. File access lives in "@dogo/data/node".
+ * @module @dogo/data
  */
 export type { Dataset } from './dataset.js';
 export { checkDataset, classCounts, firstPerClass } from './dataset.js';

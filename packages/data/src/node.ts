@@ -2,6 +2,7 @@
  * @dogo/data on Node: file-backed loaders (Fashion-MNIST on disk, the embedded subset, image
  * folders). Public entry "@dogo/data/node". The only place in this package that may touch node:fs;
  * everything it parses goes through the platform-neutral readers of "@dogo/data".
+ * @module @dogo/data/node
  */
 /// <reference types="node" />
 import { fileURLToPath } from 'node:url';

@@ -2,6 +2,7 @@
  * @dogo/nn: modules, initialisation, state dicts and safetensors I/O, and the user-level training API (optimiser
  * objects, compileTrainStep, fit, compileInference). Public entry.
  * Platform-neutral: no file system or DOM access here.
+ * @module @dogo/nn
  */
 export * from './safetensors/index.js';
 export { ParamSpec, type ParamKind, type Initializer } from './module/param_spec.js';

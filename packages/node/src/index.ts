@@ -3,6 +3,7 @@
  * @dogo/node: the Node adapter. createBackend('auto' | 'wasm' | 'webgpu'); a GPUDevice from Dawn
  * (requestNodeGpuDevice, which loads Dawn on first use); the wasm worker pool on worker_threads. Nothing above this
  * package knows it runs on Node.
+ * @module @dogo/node
  */
 export { createBackend, selectBackend } from './create_backend.js';
 export { UnknownBackendError, type BackendKind, type BackendChoice, type CreateBackendOptions } from '@dogo/core';

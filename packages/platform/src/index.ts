@@ -2,6 +2,7 @@
  * @dogo/platform: one import for a backend on any runtime. `import { createBackend } from '@dogo/platform'` gets
  * @dogo/node's implementation on Node and @dogo/browser's in a bundle for browsers (package export conditions
  * `node` and `browser`). This file is the types entry both implementations are checked against; it has no code.
+ * @module @dogo/platform
  */
 import type { Backend, BackendChoice, BackendKind, CreateBackendOptions } from '@dogo/core';
 

@@ -2,6 +2,7 @@
  * @dogo/ssl: DoGo on top of the core: augmentation parameters and views, the cohort step and trainer,
  * optimiser configuration and schedules, evaluation (kNN, linear probe, few labels) and checkpoint contents.
  * Platform-neutral; file access lives in the adapters and the CLI.
+ * @module @dogo/ssl
  */
 export * from './augment/random_resized_crop.js';
 export * from './augment/views.js';
