@@ -30,6 +30,8 @@ export { groupProgram, type GroupProgram, type GroupOperand, type GroupArg, type
 export { isScalarConstant, scalarConstantValue } from './passes/scalar_constant.js';
 export * from './backend/backend.js';
 export { checkFeed, checkFeedNames } from './backend/feeds.js';
+export { sharedStateOwner } from './backend/shared_state.js';
+export { planBytes, type PlanBytes } from './passes/plan_bytes.js';
 export { ReferenceBackend } from './reference/reference_backend.js';
 export * from './composite/nn.js';
 export * from './composite/losses.js';
@@ -39,3 +41,4 @@ export * from './random/index.js';
 export * from './conformance/index.js';
 export * from './testing/gradcheck.js';
 export * from './testing/domain.js';
+export * from './testing/shared_state.js';
