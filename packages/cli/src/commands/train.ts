@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../backends.js';
+import { selectBackend, selectMemberBackends } from '../backends.js';
 import { loadData, DATA_SPECS } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
 import { writeReport } from '../train/report.js';
@@ -17,7 +17,14 @@ export const TRAIN_HELP = `usage: dogo train [options]
   --config FILE          JSON configuration (keys as in the README); flags override it
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default: default)
   --data SPEC            ${DATA_SPECS}
-  --backend NAME         auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm)
+  --backend NAME         auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm);
+                         or one per model, comma-separated (wasm,wasm: each model its own wasm memory;
+                         webgpu,wasm: the first on the GPU, the second on the CPU); models exchange projections
+  --chunk N|auto         chunked steps of N images per chunk (GradCache: the loss still sees the whole batch;
+                         batch-norm statistics per chunk); auto (default): only when the step does not fit
+                         the backend's memory (wasm: 4 GiB), said at start
+  --recompute MODE       auto | always | never: recompute activations inside residual blocks in backward
+                         instead of keeping them (auto, the default: when nothing fits without)
   --epochs N             epochs over the training split
   --steps N              stop after N steps (overrides --epochs)
   --batch-size N         images per step
@@ -58,7 +65,7 @@ export function parseTrainArgs(args: string[]): { config: TrainConfig; resume: b
       epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
       out: { type: 'string' }, resume: { type: 'boolean' }, baseline: { type: 'boolean' }, 'eval-every': { type: 'string' },
       'checkpoint-every': { type: 'string' }, 'linear-epochs': { type: 'string' }, 'shared-views': { type: 'boolean' },
-      reduction: { type: 'string' }, threads: { type: 'string' },
+      reduction: { type: 'string' }, threads: { type: 'string' }, chunk: { type: 'string' }, recompute: { type: 'string' },
     },
   });
   const presetName = values.preset ?? 'default';
@@ -74,7 +81,8 @@ export function parseTrainArgs(args: string[]): { config: TrainConfig; resume: b
     batchSize: int(values['batch-size'], '--batch-size'), seed: int(values.seed, '--seed'), out: values.out, baseline: values.baseline,
     evalEvery: int(values['eval-every'], '--eval-every'), checkpointEvery: int(values['checkpoint-every'], '--checkpoint-every'),
     linearEpochs: int(values['linear-epochs'], '--linear-epochs'), sharedViews: values['shared-views'], reduction: values.reduction as TrainConfig['reduction'] | undefined,
-    threads: int(values.threads, '--threads'),
+    threads: int(values.threads, '--threads'), chunk: values.chunk === 'auto' ? 'auto' : int(values.chunk, '--chunk'),
+    recompute: values.recompute as TrainConfig['recompute'],
   };
   return { config: validateConfig(mergeConfig(preset, file, flags), 'flags'), resume: values.resume ?? false };
 }
@@ -86,9 +94,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const { config, resume } = parseTrainArgs(args);
   const data = await loadData(config.data);
-  const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
+  const names = config.backend.split(',');
+  const threads = config.threads === undefined ? {} : { threads: config.threads };
+  const chosen = names.length > 1 ? await selectMemberBackends(names, threads) : [await selectBackend(names[0]!, threads)];
+  const backend = chosen[0]!.backend;
+  const memberBackends = names.length > 1 ? chosen.map((c) => c.backend) : undefined;
   console.log(`data: ${data.description}`);
-  console.log(`backend: ${backend.name} (${reason})`);
+  if (memberBackends) console.log(`backends: ${config.models.map((m, i) => `${m.name} on ${chosen[i]!.backend.name} (${chosen[i]!.reason})`).join('; ')}`);
+  else console.log(`backend: ${backend.name} (${chosen[0]!.reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
   let stop = false;
   const onSigint = () => {
@@ -100,14 +113,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     const common = { backend, data, log: (l: string) => console.log(l), stopRequested: () => stop };
     const members = config.models.map((m) => buildMember(m, data.train.channels));
-    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume });
+    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume, ...(memberBackends ? { memberBackends } : {}) });
     if (cohort.interrupted) return 130;
     const baselines: Record<string, RunResult> = {};
     if (config.baseline && config.models.length > 1) {
-      for (const m of config.models) {
+      for (const [i, m] of config.models.entries()) {
         console.log(`baseline: ${m.name} alone, same budget`);
-        const single = { ...config, models: [m] };
-        const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: path.join(config.out, `baseline-${m.name}`), resume: false });
+        const single = { ...config, models: [m], backend: names[i] ?? config.backend };
+        const own = memberBackends ? { backend: memberBackends[i]!, memberBackends: [memberBackends[i]!] } : {};
+        const r = await runTraining({ ...common, ...own, config: single, members: [buildMember(m, data.train.channels)], outDir: path.join(config.out, `baseline-${m.name}`), resume: false });
         if (r.interrupted) return 130;
         baselines[m.name] = r;
       }

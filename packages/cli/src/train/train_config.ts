@@ -31,7 +31,8 @@ export interface ModelConfig {
 export interface TrainConfig {
   /** 'embedded' | 'fashion-mnist' | 'fashion-mnist:DIR' | 'idx:DIR' | 'cifar10:DIR' | 'folder:DIR'. */
   data: string;
-  backend: 'auto' | 'wasm' | 'webgpu' | 'reference';
+  /** 'auto' | 'wasm' | 'webgpu' | 'reference', or one per model separated by commas ('wasm,wasm': each model its own wasm memory). */
+  backend: string;
   seed: number;
   epochs: number;
   /** Stop after this many steps (overrides epochs when set). */
@@ -55,6 +56,10 @@ export interface TrainConfig {
   baseline: boolean;
   /** Wasm threads (default: all cores). */
   threads?: number;
+  /** Images per chunk of a chunked step, or 'auto' (default: chunked only when the step does not fit the backend's memory). */
+  chunk?: number | 'auto';
+  /** Recompute block-internal activations in backward: 'auto' (default: when nothing fits without), 'always', 'never'. */
+  recompute?: 'auto' | 'always' | 'never';
 }
 
 const adam = (lr = 3e-4): OptimizerConfig => ({ kind: 'adam', lr, weightDecay: 1e-6, schedule: 'constant' });
@@ -117,7 +122,7 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
   },
 };
 
-const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads']));
+const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads', 'chunk', 'recompute']));
 const MODEL_KEYS = new Set(['name', 'arch', 'stages', 'blocks', 'width', 'stem', 'lambda', 'optimizer', 'headHidden', 'headOut', 'objective']);
 const OPT_KEYS = new Set(['kind', 'lr', 'weightDecay', 'momentum', 'beta1', 'beta2', 'eps', 'eta', 'warmupSteps', 'schedule']);
 
@@ -141,7 +146,11 @@ export function validateConfig(c: TrainConfig, where = 'config'): TrainConfig {
   posInt(c.checkpointEvery, 'checkpointEvery', 0);
   posInt(c.linearEpochs, 'linearEpochs', 0);
   posInt(c.knnK, 'knnK');
-  if (!['auto', 'wasm', 'webgpu', 'reference'].includes(c.backend)) throw new ConfigError(`${where}: unknown backend "${c.backend}"; choose auto, wasm, webgpu or reference`);
+  const backends = String(c.backend).split(',');
+  for (const b of backends) if (!['auto', 'wasm', 'webgpu', 'reference'].includes(b)) throw new ConfigError(`${where}: unknown backend "${b}"; choose auto, wasm, webgpu or reference (or one per model, separated by commas)`);
+  if (backends.length > 1 && Array.isArray(c.models) && backends.length !== c.models.length) throw new ConfigError(`${where}: "backend" lists ${backends.length} backends for ${c.models.length} models; give one, or one per model`);
+  if (c.chunk !== undefined && c.chunk !== 'auto') posInt(c.chunk, 'chunk');
+  if (c.recompute !== undefined && !['auto', 'always', 'never'].includes(c.recompute)) throw new ConfigError(`${where}: "recompute" must be auto, always or never, got ${JSON.stringify(c.recompute)}`);
   if (c.reduction !== 'mean' && c.reduction !== 'batchmean') throw new ConfigError(`${where}: "reduction" must be mean or batchmean, got ${JSON.stringify(c.reduction)}`);
   if (!Array.isArray(c.models) || c.models.length === 0) throw new ConfigError(`${where}: "models" needs at least one model`);
   const names = new Set<string>();

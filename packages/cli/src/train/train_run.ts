@@ -5,14 +5,15 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Backend } from '@dogo/core';
+import { planBytes, type Backend } from '@dogo/core';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
-  CohortTrainer, encodeState, extractFeatures, fingerprint, knnAccuracy, linearProbe, balancedSubset, selectRows,
+  CohortTrainer, encodeState, extractFeatures, featureGraph, fingerprint, knnAccuracy, linearProbe, balancedSubset, selectRows,
   FASHION_MNIST_NORMALIZATION, CHECKPOINT_FORMAT, CheckpointError, type CohortMember, type Normalization, type CheckpointManifest, type FeatureSet,
 } from '@dogo/ssl';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint_files.js';
 import { Progress } from './progress.js';
+import { memoryLines } from './memory_report.js';
 import type { TrainConfig } from './train_config.js';
 
 export interface EvalResult {
@@ -36,7 +37,10 @@ export interface RunResult {
 export interface RunOptions {
   config: TrainConfig;
   members: CohortMember[];
+  /** The backend of the step (unless memberBackends) and of evaluation. */
   backend: Backend;
+  /** One backend per member: members apart, each in executables on its own backend. */
+  memberBackends?: readonly Backend[];
   data: { train: Dataset; test: Dataset };
   outDir: string;
   resume: boolean;
@@ -110,8 +114,19 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     temperature: config.temperature, kdTemperature: config.kdTemperature, reduction: config.reduction, sharedViews: config.sharedViews,
     normalization: normalizationFor(train),
   };
-  const configHash = fingerprint({ ...config, out: undefined, backend: undefined, steps: undefined, epochs: undefined, threads: undefined, data: train.name, n: train.count });
-  const trainer = await CohortTrainer.create(o.backend, cohort, { seed: config.seed, totalSteps });
+  // chunking changes batch-norm statistics, not the model: a run may resume in another layout
+  const configHash = fingerprint({
+    ...config, out: undefined, backend: undefined, steps: undefined, epochs: undefined, threads: undefined, chunk: undefined, recompute: undefined, data: train.name, n: train.count,
+  });
+  // evaluation compiles the encoders beside the step: keep room for the largest
+  const reserveBytes = Math.max(0, ...o.members.map((m) => planBytes(o.backend.plan(featureGraph(m.encoder, cohort.imageShape, cohort.normalization).spec)).total));
+  const trainer = await CohortTrainer.create(o.backend, cohort, {
+    seed: config.seed, totalSteps, reserveBytes,
+    ...(config.chunk === undefined ? {} : { chunk: config.chunk }), ...(config.recompute === undefined ? {} : { recompute: config.recompute }),
+    ...(o.memberBackends ? { memberBackends: o.memberBackends } : {}),
+  });
+  o.log(`step: ${trainer.reason}`);
+  for (const line of memoryLines(trainer.executables)) o.log(line);
   const metricsFile = path.join(o.outDir, 'metrics.jsonl');
   const result: RunResult = { steps: [], knnCurve: [], final: {}, imagesPerSecond: 0, seconds: 0, interrupted: false };
   if (o.resume) {

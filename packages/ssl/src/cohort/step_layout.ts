@@ -76,11 +76,12 @@ export function planSplit(cfg: CohortConfig, backends: readonly Backend[], chunk
   return { kind: 'split', chunk, recompute, ...planAll(list, recompute) };
 }
 
-/** Whether every backend of `layout` has room for it; else the first shortfall in words. */
-export function layoutShortfall(layout: StepLayout): string | null {
+/** Whether every backend of `layout` has room for it and `reserve` bytes more; else the first shortfall in words. */
+export function layoutShortfall(layout: StepLayout, reserve = 0): string | null {
   for (const [backend, bytes] of layout.bytesPerBackend) {
     const budget = backend.memoryBudget();
-    if (bytes > budget.bytes) return `needs ${gib(bytes)} on ${backend.name}, which allows ${gib(budget.bytes)} (${budget.source})`;
+    const room = budget.bytes - reserve;
+    if (bytes > room) return `needs ${gib(bytes)} on ${backend.name}, which allows ${gib(room)} (${budget.source}${reserve > 0 ? `, less ${gib(reserve)} kept free` : ''})`;
     for (const e of layout.executables) {
       if (e.backend !== backend) continue;
       const largest = planBytes(e.plan).largest;
@@ -100,6 +101,8 @@ export interface LayoutRequest {
   readonly recompute?: RecomputeChoice;
   /** One backend per member: members apart (the split step); default: all on one backend. */
   readonly memberBackends?: readonly Backend[];
+  /** Bytes to leave free on every backend (evaluation compiled while training), default 0. */
+  readonly reserveBytes?: number;
 }
 
 /** Divisors of n from `below` down to 2 (chunks of one image leave batch norm two samples per channel). */
@@ -120,6 +123,8 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   const backends = request.memberBackends ?? cfg.members.map(() => backend);
   if (backends.length !== cfg.members.length) throw new RangeError(`cohort: ${backends.length} member backends for ${cfg.members.length} members; give one per member`);
   const chunk = request.chunk ?? 'auto';
+  const reserve = request.reserveBytes ?? 0;
+  const shortfall = (l: StepLayout) => layoutShortfall(l, reserve);
   if (chunk !== 'auto') {
     if (!Number.isInteger(chunk) || chunk < 1 || n % chunk !== 0) {
       throw new RangeError(`chunk ${chunk} must divide the batch size ${n}; choose one of ${[...chunkSizes(n, n), 1].join(', ')}`);
@@ -127,7 +132,7 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
     let last: { layout: StepLayout; why: string } | undefined;
     for (const r of recomputes) {
       const layout = planSplit(cfg, backends, chunk, r, views);
-      const why = layoutShortfall(layout);
+      const why = shortfall(layout);
       if (!why) return { layout, reason: `chunks of ${chunk} images as asked${r ? ', with recomputation' : ''}` };
       last = { layout, why };
     }
@@ -138,7 +143,7 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   if (!apart) {
     for (const r of recomputes) {
       const layout = planSingle(cfg, backend, r, views);
-      const why = layoutShortfall(layout);
+      const why = shortfall(layout);
       if (!why) return { layout, reason: `the one-graph step fits${r ? ' with recomputation' : ''}` };
       single ??= why;
     }
@@ -149,10 +154,10 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   while (sizes.length > 0) {
     const c = sizes[0]!;
     const layout = planSplit(cfg, backends, c, false, views);
-    const why = layoutShortfall(layout);
+    const why = shortfall(layout);
     if (!why) return { layout, reason: `${lead}: chunked steps of ${c} images (${n / c} chunks)` };
     last = why;
-    const ratio = Math.min(...[...layout.bytesPerBackend].map(([b, bytes]) => b.memoryBudget().bytes / bytes));
+    const ratio = Math.min(...[...layout.bytesPerBackend].map(([b, bytes]) => (b.memoryBudget().bytes - reserve) / bytes));
     // bytes ~ fixed + per-image * chunk: no chunk above c * ratio fits, so go straight to the largest below it
     const smaller = sizes.filter((d) => d < c);
     const jump = smaller.findIndex((d) => d <= c * ratio);
@@ -161,7 +166,7 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   if (recomputes.includes(true)) {
     const c = chunkSizes(n, n).at(-1) ?? n;
     const layout = planSplit(cfg, backends, c, true, views);
-    const why = layoutShortfall(layout);
+    const why = shortfall(layout);
     if (!why) return { layout, reason: `${lead}: chunked steps of ${c} images with recomputation` };
     last = why;
   }
