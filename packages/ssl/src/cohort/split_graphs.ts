@@ -21,6 +21,7 @@ import type { CohortConfig } from './cohort_config.js';
 import { memberLoss, type MemberHeads } from './cohort_losses.js';
 import { memberForward, memberParams, type Halves, type ViewBuilder } from './member_forward.js';
 import { STEP_FEED, lrFeed } from './cohort_step.js';
+import { ChunkSizeError } from './layout_errors.js';
 
 /** A member's head outputs: projections, and SimSiam's predictor outputs. */
 export type HeadOutput = 'proj' | 'pred';
@@ -57,7 +58,7 @@ export interface MemberSplitGraphs {
 /** The four graphs of every member for chunks of `chunk` images (a divisor of the batch size). */
 export function buildSplitGraphs(cfg: CohortConfig, chunk: number, views: ViewBuilder): MemberSplitGraphs[] {
   const n = cfg.batchSize;
-  if (!Number.isInteger(chunk) || chunk < 1 || n % chunk !== 0) throw new RangeError(`split step: chunk ${chunk} must divide the batch size ${n}`);
+  if (!Number.isInteger(chunk) || chunk < 1 || n % chunk !== 0) throw new ChunkSizeError(`split step: chunk ${chunk} must divide the batch size ${n}`);
   const forwards = cfg.members.map((m, mi) => {
     const g = new Graph();
     const f = memberForward(g, m, views(g, mi, chunk));

@@ -126,6 +126,12 @@ describe('split step (chunked, members apart)', () => {
     expect(t.layout).toMatchObject({ kind: 'split', chunk: 2, recompute: false });
     expect(t.reason).toMatch(/^the one-graph step needs \d+\.\d+ GiB on reference, which allows \d+\.\d+ GiB \(a test budget\): chunked steps of 2 images \(4 chunks\)$/);
     t.destroy();
+    // recomputation lowers every executable's peak, so it fits a budget the plain chunks of 2 do not
+    const r = await CohortTrainer.create(limited(small - 1), cfg, { seed: 1, totalSteps: 1, recompute: 'always' });
+    expect(r.layout).toMatchObject({ kind: 'split', recompute: true });
+    expect(r.reason).toMatch(/with recomputation$/);
+    expect(r.executables.find((e) => e.planned.name === 'student/backward')!.planned.plan.recompute!.segments).toBe(1);
+    r.destroy();
     await expect(CohortTrainer.create(limited(small / 4), cfg, { seed: 1, totalSteps: 1, recompute: 'never' })).rejects.toThrow(StepMemoryError);
     await expect(CohortTrainer.create(backend, cfg, { seed: 1, totalSteps: 1, chunk: 3 })).rejects.toThrow(/chunk 3 must divide the batch size 8; choose one of 8, 4, 2, 1/);
     await expect(CohortTrainer.create(limited(small / 4), cfg, { seed: 1, totalSteps: 1, chunk: 4 })).rejects.toThrow(/the split step with chunks of 4 images needs .* on reference, which allows/);

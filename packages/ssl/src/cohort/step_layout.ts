@@ -7,14 +7,15 @@
  * the smallest chunk with recomputation. Executables compile in order; each shares the states of the earlier
  * ones on its backend (parameters, running statistics, gradient accumulators).
  */
-import { DogoError, planBytes, type Backend, type Plan, type PlanSpec, type RecomputeOptions } from '@dogo/core';
+import { planBytes, type Backend, type Plan, type PlanSpec, type RecomputeOptions } from '@dogo/core';
 import type { CohortConfig } from './cohort_config.js';
 import { buildCohortStep } from './cohort_step.js';
 import type { ViewBuilder } from './member_forward.js';
 import { buildSplitGraphs } from './split_graphs.js';
+import { ChunkSizeError, StepMemoryError } from './layout_errors.js';
 
-/** The step does not fit the backends' memory in any layout. */
-export class StepMemoryError extends DogoError {}
+export { ChunkSizeError, StepMemoryError };
+
 
 /** Recompute block-internal activations: 'auto' (only when nothing fits without), 'always' or 'never'. */
 export type RecomputeChoice = 'auto' | 'always' | 'never';
@@ -114,7 +115,7 @@ function chunkSizes(n: number, below: number): number[] {
 
 /**
  * The layout for `cfg` (see the module comment), with the reason it was chosen. Throws StepMemoryError when
- * nothing fits, RangeError for a chunk that does not divide the batch.
+ * nothing fits, ChunkSizeError for a chunk that does not divide the batch.
  */
 export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: LayoutRequest, views: ViewBuilder): { layout: StepLayout; reason: string } {
   const n = cfg.batchSize;
@@ -127,7 +128,7 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   const shortfall = (l: StepLayout) => layoutShortfall(l, reserve);
   if (chunk !== 'auto') {
     if (!Number.isInteger(chunk) || chunk < 1 || n % chunk !== 0) {
-      throw new RangeError(`chunk ${chunk} must divide the batch size ${n}; choose one of ${[...chunkSizes(n, n), 1].join(', ')}`);
+      throw new ChunkSizeError(`chunk ${chunk} must divide the batch size ${n}; choose one of ${[...chunkSizes(n, n), 1].join(', ')}`);
     }
     let last: { layout: StepLayout; why: string } | undefined;
     for (const r of recomputes) {
@@ -153,9 +154,9 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
   let last = '';
   while (sizes.length > 0) {
     const c = sizes[0]!;
-    const layout = planSplit(cfg, backends, c, false, views);
+    const layout = planSplit(cfg, backends, c, rc === 'always', views);
     const why = shortfall(layout);
-    if (!why) return { layout, reason: `${lead}: chunked steps of ${c} images (${n / c} chunks)` };
+    if (!why) return { layout, reason: `${lead}: chunked steps of ${c} images (${n / c} chunks)${rc === 'always' ? ' with recomputation' : ''}` };
     last = why;
     const ratio = Math.min(...[...layout.bytesPerBackend].map(([b, bytes]) => (b.memoryBudget().bytes - reserve) / bytes));
     // bytes ~ fixed + per-image * chunk: no chunk above c * ratio fits, so go straight to the largest below it
@@ -163,7 +164,7 @@ export function chooseStepLayout(cfg: CohortConfig, backend: Backend, request: L
     const jump = smaller.findIndex((d) => d <= c * ratio);
     sizes = jump > 0 ? smaller.slice(jump) : smaller;
   }
-  if (recomputes.includes(true)) {
+  if (rc === 'auto') {
     const c = chunkSizes(n, n).at(-1) ?? n;
     const layout = planSplit(cfg, backends, c, true, views);
     const why = shortfall(layout);
