@@ -136,4 +136,16 @@ describe('split step (chunked, members apart)', () => {
     await expect(CohortTrainer.create(backend, cfg, { seed: 1, totalSteps: 1, chunk: 3 })).rejects.toThrow(/chunk 3 must divide the batch size 8; choose one of 8, 4, 2, 1/);
     await expect(CohortTrainer.create(limited(small / 4), cfg, { seed: 1, totalSteps: 1, chunk: 4 })).rejects.toThrow(/the split step with chunks of 4 images needs .* on reference, which allows/);
   });
+
+  it('chooses a whole chunk for an odd batch (no chunk of 4.5 images for a batch of 9)', async () => {
+    const odd = { ...config([plainMember('student', 3, 10), plainMember('peer', 5, 1)]), batchSize: 9 };
+    const probe = await CohortTrainer.create(backend, odd, { seed: 1, totalSteps: 1 });
+    expect(probe.layout.kind).toBe('single');
+    const whole = probe.layout.bytesPerBackend.get(backend)!;
+    probe.destroy();
+    const b = Object.assign(new ReferenceBackend(), { memoryBudget: (): MemoryBudget => ({ bytes: whole - 1, maxBufferBytes: Infinity, source: 'a test budget' }) });
+    const t = await CohortTrainer.create(b, odd, { seed: 1, totalSteps: 1, recompute: 'never' });
+    expect(t.layout).toMatchObject({ kind: 'split', chunk: 3 });
+    t.destroy();
+  });
 });

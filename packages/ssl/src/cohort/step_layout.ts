@@ -109,7 +109,7 @@ export interface LayoutRequest {
 /** Divisors of n from `below` down to 2 (chunks of one image leave batch norm two samples per channel). */
 function chunkSizes(n: number, below: number): number[] {
   const out: number[] = [];
-  for (let d = Math.min(below, n); d >= 2; d--) if (n % d === 0) out.push(d);
+  for (let d = Math.floor(Math.min(below, n)); d >= 2; d--) if (n % d === 0) out.push(d);
   return out;
 }
 
