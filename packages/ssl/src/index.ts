@@ -16,6 +16,7 @@ export * from './cohort/split_graphs.js';
 export * from './cohort/step_layout.js';
 export * from './cohort/compiled_step.js';
 export * from './cohort/trainer.js';
+export { findNonFiniteTensor, firstBadValue, PARAMETER_OVERFLOW } from './cohort/state_health.js';
 export * from './eval/features.js';
 export * from './eval/knn.js';
 export * from './eval/linear_probe.js';

@@ -1,5 +1,5 @@
 /**
- * The conformance builder of `gradcache_dogo` (vectors/gradcache/, made by tools/vectors/make_gradcache_vectors.py):
+ * The conformance builder of `gradcache_dogo` (vectors/gradcache/, made by tools/vectors/make_vectors.py with gradcache_twin.py):
  * a DoGo step of tiny members whose batch norm sees one chunk at a time, written as one graph. A GradCache step
  * (chunk forward without gradients, the loss on the whole batch, chunk forward-backward seeded with d loss /
  * d projections) computes exactly the gradient of this function, so the PyTorch twin's accumulated gradients

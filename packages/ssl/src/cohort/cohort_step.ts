@@ -13,12 +13,22 @@ import { IMAGES_FEED, augmentedViews, halves, memberForward, memberParams, viewF
 
 export interface CohortStep {
   graph: Graph;
-  /** Fetch name -> node: `${model}/loss`, `${model}/ssl`, `${model}/kd`. */
+  /**
+   * Fetch name -> node: `${model}/loss`, `${model}/ssl`, `${model}/kd`, and `${model}/health`: the sum of
+   * squares of the model's updated parameters plus the sum of magnitudes of its other updated state (running
+   * statistics, optimiser state), one scalar that is finite exactly when every new value is finite and no
+   * parameter's square overflows (|w| below about 1.8e19 in float32). See `healthOf`.
+   */
   outputs: Record<string, Node>;
   /** State name -> its new value after the step. */
   updates: Record<string, Node>;
-  /** Names of the feeds: raw images, crop boxes (and colour parameters for 1- and 3-channel images) per model and view, learning rate per model, step. */
-  feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step: string };
+  /**
+   * Names of the feeds: raw images, crop boxes (and colour parameters for 1- and 3-channel images) per model and
+   * view, learning rate per model, and the 1-based step count (absent when no model's optimiser reads it: SGD, LARS).
+   */
+  feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step?: string };
+  /** Names of each model's trainable parameters (the rest of its state is running statistics and optimiser state). */
+  params: Record<string, string[]>;
 }
 
 /** The learning-rate feed of member mi. */
@@ -29,11 +39,16 @@ export function lrFeed(mi: number): string {
 /** The step-count feed (1-based count after this step, for Adam's bias correction). */
 export const STEP_FEED = 'step';
 
+/** The step-count input of `g`, made on first use: only Adam and AdamW read it, and a fed input a graph never reads is refused. */
+export function stepCountOf(g: Graph): () => Node {
+  return () => g.inputs.get(STEP_FEED) ?? g.input(STEP_FEED, [1]);
+}
+
 /** The one-graph step; `views` builds each member's views (default: augmented from the raw batch). */
 export function buildCohortStep(cfg: CohortConfig, views: ViewBuilder = augmentedViews(cfg)): CohortStep {
   const g = new Graph();
   const n = cfg.batchSize;
-  const step = g.input(STEP_FEED, [1]);
+  const stepCount = stepCountOf(g);
   const forwards = cfg.members.map((m, mi) => memberForward(g, m, views(g, mi, n)));
   const heads: MemberHeads[] = forwards.map((f) => ({ z: halves(f.proj), ...(f.pred ? { p: halves(f.pred) } : {}) }));
 
@@ -57,10 +72,26 @@ export function buildCohortStep(cfg: CohortConfig, views: ViewBuilder = augmente
   for (const f of forwards) for (const ctx of f.contexts) for (const [name, node] of ctx.updates) updates[name] = node;
   params.forEach((p, i) => {
     const lr = g.inputs.get(lrFeed(p.member)) ?? g.input(lrFeed(p.member), [1]);
-    const u = buildUpdate(g, cfg.members[p.member]!.optimizer, p.name, p.role, leaves[i]!, grads[i]!, lr, step);
+    const u = buildUpdate(g, cfg.members[p.member]!.optimizer, p.name, p.role, leaves[i]!, grads[i]!, lr, stepCount);
     updates[p.name] = u.param;
     Object.assign(updates, u.state);
   });
+  const paramNames: Record<string, string[]> = Object.fromEntries(cfg.members.map((m, mi) => [m.name, params.filter((p) => p.member === mi).map((p) => p.name)]));
+  for (const m of cfg.members) outputs[`${m.name}/health`] = healthOf(m.name, updates, new Set(paramNames[m.name]));
   const names = viewFeedNames(cfg);
-  return { graph: g, outputs, updates, feeds: { images: IMAGES_FEED, boxes: names.boxes, color: names.color, lr: cfg.members.map((_, mi) => lrFeed(mi)), step: STEP_FEED } };
+  const feeds = { images: IMAGES_FEED, boxes: names.boxes, color: names.color, lr: cfg.members.map((_, mi) => lrFeed(mi)), ...(g.inputs.has(STEP_FEED) ? { step: STEP_FEED } : {}) };
+  return { graph: g, outputs, updates, feeds, params: paramNames };
+}
+
+/**
+ * One scalar per model that is non-finite when any of its new state is: parameters contribute the sum of their
+ * squares (so a weight past about 1.8e19, where float32 squares overflow, counts as diverged), everything else
+ * the sum of magnitudes (Adam's second moments may legitimately be large). NaN and Inf survive any sum.
+ * `state` maps names to their new values; only those under `${member}.` count.
+ */
+export function healthOf(member: string, state: Readonly<Record<string, Node>>, params: ReadonlySet<string>): Node {
+  const terms = Object.entries(state)
+    .filter(([name]) => name.startsWith(`${member}.`))
+    .map(([name, node]) => ops.sum(params.has(name) ? ops.square(node) : ops.abs(node)));
+  return terms.reduce((a, b) => ops.add(a, b));
 }

@@ -16,6 +16,7 @@ import { DogoError, type Executable, type Feed, type HostTensor } from '@dogo/co
 import type { CohortConfig } from './cohort_config.js';
 import { STEP_FEED, lrFeed } from './cohort_step.js';
 import type { PlannedExecutable, StepLayout } from './step_layout.js';
+import { memberParams } from './member_forward.js';
 import { embeddingFeed, embeddingGradFetch, seedFeed, type HeadOutput } from './split_graphs.js';
 
 export interface CompiledExecutable {
@@ -28,9 +29,12 @@ const isAccumulator = (name: string) => name.endsWith('#grad');
 export class CompiledStep {
   /** State name -> the executable holding it. */
   private readonly owner = new Map<string, Executable>();
+  /** Names of each member's trainable parameters (the rest of its state is running statistics and optimiser state). */
+  readonly params: Readonly<Record<string, readonly string[]>>;
 
   private constructor(readonly config: CohortConfig, readonly layout: StepLayout, readonly executables: readonly CompiledExecutable[], private readonly split: SplitBuffers | null) {
     for (const e of executables) for (const name of e.executable.plan.states.keys()) if (!this.owner.has(name)) this.owner.set(name, e.executable);
+    this.params = Object.fromEntries(config.members.map((m) => [m.name, memberParams(m).map((p) => p.name)]));
   }
 
   static async compile(config: CohortConfig, layout: StepLayout, initialState: Readonly<Record<string, Feed>>): Promise<CompiledStep> {
@@ -50,7 +54,7 @@ export class CompiledStep {
     return new CompiledStep(config, layout, done, layout.kind === 'split' ? new SplitBuffers(config, layout, done) : null);
   }
 
-  /** Runs one step; returns `${member}/loss`, `/ssl` and (cohorts of two or more) `/kd`. */
+  /** Runs one step; returns `${member}/loss`, `/ssl`, (cohorts of two or more) `/kd`, and `/health` (cohort_step.ts). */
   async run(feeds: Readonly<Record<string, Float32Array>>, lrs: readonly number[], step: number): Promise<Record<string, number>> {
     if (!this.split) {
       const all: Record<string, Float32Array> = { ...feeds, [STEP_FEED]: Float32Array.of(step) };
@@ -172,7 +176,7 @@ class SplitBuffers {
         await m.backward.run({ ...this.rows(feeds, m.backward, i), ...seeds });
       }
       const mi = this.members.indexOf(m);
-      await m.update.run(pick({ [lrFeed(mi)]: Float32Array.of(lrs[mi]!), [STEP_FEED]: Float32Array.of(step) }, m.update));
+      Object.assign(losses, scalars(await m.update.run(pick({ [lrFeed(mi)]: Float32Array.of(lrs[mi]!), [STEP_FEED]: Float32Array.of(step) }, m.update))));
     }));
     return losses;
   }

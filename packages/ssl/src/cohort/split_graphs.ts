@@ -8,19 +8,20 @@
  * - backward: the chunk's forward again, then the gradient of the outputs seeded with their rows of d loss /
  *   d outputs (`grad(..., { seed })`), added into one accumulator state per parameter (`param#grad`); the
  *   batch-norm running statistics update here, once per chunk;
- * - update: the optimiser step from the accumulated gradients, which it then zeroes.
+ * - update: the optimiser step from the accumulated gradients, which it then zeroes, and the member's health
+ *   scalar (cohort_step.ts's `healthOf`) over its new parameters and optimiser state and its running statistics.
  *
  * The loss only needs head outputs, so the whole batch stays in the contrastive loss while activations exist
  * for one chunk at a time. Batch-norm statistics are per chunk (both views of its images), as per-device batch
  * norm without synchronisation; with batch norm in eval mode, or none, the accumulated gradients equal the
- * one-graph step's. Internal: split_step.ts runs them.
+ * one-graph step's. Internal: compiled_step.ts runs them.
  */
 import { Graph, grad, ops, type Node, type PlanSpec, type Shape } from '@dogo/core';
 import { buildUpdate } from '../optim/optimizer.js';
 import type { CohortConfig } from './cohort_config.js';
 import { memberLoss, type MemberHeads } from './cohort_losses.js';
 import { memberForward, memberParams, type Halves, type ViewBuilder } from './member_forward.js';
-import { STEP_FEED, lrFeed } from './cohort_step.js';
+import { healthOf, lrFeed, stepCountOf } from './cohort_step.js';
 import { ChunkSizeError } from './layout_errors.js';
 
 /** A member's head outputs: projections, and SimSiam's predictor outputs. */
@@ -67,7 +68,7 @@ export function buildSplitGraphs(cfg: CohortConfig, chunk: number, views: ViewBu
   });
   return cfg.members.map((m, mi) => {
     const backward = backwardGraph(m, mi, chunk, views);
-    return { forward: forwards[mi]!.spec, loss: lossGraph(cfg, mi, forwards.map((f) => f.dims)), backward: backward.spec, update: updateGraph(cfg, mi, backward.shapes), dims: forwards[mi]!.dims };
+    return { forward: forwards[mi]!.spec, loss: lossGraph(cfg, mi, forwards.map((f) => f.dims)), backward: backward.spec, update: updateGraph(cfg, mi, backward.shapes, backward.running), dims: forwards[mi]!.dims };
   });
 }
 
@@ -91,7 +92,8 @@ function lossGraph(cfg: CohortConfig, k: number, dims: readonly Partial<Record<H
   return { outputs };
 }
 
-function backwardGraph(m: CohortConfig['members'][number], mi: number, chunk: number, views: ViewBuilder): { spec: PlanSpec; shapes: Map<string, Shape> } {
+/** The backward graph, the shapes of the member's parameters and of its running statistics. */
+function backwardGraph(m: CohortConfig['members'][number], mi: number, chunk: number, views: ViewBuilder): { spec: PlanSpec; shapes: Map<string, Shape>; running: Map<string, Shape> } {
   const g = new Graph();
   const f = memberForward(g, m, views(g, mi, chunk));
   const seedProj = g.input(seedFeed('proj'), f.proj.shape);
@@ -102,27 +104,32 @@ function backwardGraph(m: CohortConfig['members'][number], mi: number, chunk: nu
   const grads = grad(out, params, { seed });
   const updates: Record<string, Node> = {};
   for (const ctx of f.contexts) for (const [name, node] of ctx.updates) updates[name] = node;
+  const running = new Map(Object.entries(updates).map(([name, node]) => [name, node.shape] as [string, Shape]));
   names.forEach((p, i) => {
     const acc = g.state(gradAccumulator(p.name), params[i]!.shape);
     updates[gradAccumulator(p.name)] = ops.add(acc, grads[i]!);
   });
-  return { spec: { outputs: {}, updates }, shapes: new Map(params.map((p, i) => [names[i]!.name, p.shape])) };
+  return { spec: { outputs: {}, updates }, shapes: new Map(params.map((p, i) => [names[i]!.name, p.shape])), running };
 }
 
-function updateGraph(cfg: CohortConfig, mi: number, shapes: ReadonlyMap<string, Shape>): PlanSpec {
+function updateGraph(cfg: CohortConfig, mi: number, shapes: ReadonlyMap<string, Shape>, running: ReadonlyMap<string, Shape>): PlanSpec {
   const m = cfg.members[mi]!;
   const g = new Graph();
   const lr = g.input(lrFeed(mi), [1]);
-  const step = g.input(STEP_FEED, [1]);
+  const stepCount = stepCountOf(g);
   const updates: Record<string, Node> = {};
-  for (const p of memberParams(m)) {
+  const params = memberParams(m);
+  for (const p of params) {
     const shape = shapes.get(p.name)!;
     const param = g.state(p.name, shape);
     const acc = g.state(gradAccumulator(p.name), shape);
-    const u = buildUpdate(g, m.optimizer, p.name, p.role, param, acc, lr, step);
+    const u = buildUpdate(g, m.optimizer, p.name, p.role, param, acc, lr, stepCount);
     updates[p.name] = u.param;
     Object.assign(updates, u.state);
     updates[gradAccumulator(p.name)] = g.fill(0, shape);
   }
-  return { outputs: {}, updates };
+  // the running statistics, as the backward executables left them, count towards the member's health
+  const checked: Record<string, Node> = Object.fromEntries(Object.entries(updates).filter(([name]) => !name.endsWith('#grad')));
+  for (const [name, shape] of running) checked[name] = g.state(name, shape);
+  return { outputs: { [`${m.name}/health`]: healthOf(m.name, checked, new Set(params.map((p) => p.name))) }, updates };
 }

@@ -3,7 +3,9 @@
  * members apart when that does not fit the backend's memory), compiles it once, initialises every model from
  * a seed, and runs steps on raw batches: it draws the augmentation boxes, feeds the scheduled learning rates,
  * and returns every model's loss with its NT-Xent and distillation parts. Same seed, backend and layout, same
- * losses; the augmentation draws do not depend on the layout.
+ * losses; the augmentation draws do not depend on the layout. After every step it checks each model's loss and
+ * its health scalar (cohort_step.ts) and throws NonFiniteLossError or NonFiniteStateError, naming the step, the
+ * model, the tensor and what to do.
  */
 import type { Module } from '@dogo/nn';
 import { DogoError, Rng, type Backend, type HostTensor, type RngState } from '@dogo/core';
@@ -14,8 +16,13 @@ import { IMAGES_FEED, augmentedViews, viewFeedNames } from './member_forward.js'
 import { chooseStepLayout, type LayoutRequest, type StepLayout } from './step_layout.js';
 import { CompiledStep, type CompiledExecutable } from './compiled_step.js';
 import type { CohortConfig } from './cohort_config.js';
+import { findUnhealthyTensor } from './state_health.js';
 
+/** A model's loss became NaN or infinite; its state after the step is not to be saved. */
 export class NonFiniteLossError extends DogoError {}
+
+/** A model's weights (or running statistics, or optimiser state) became NaN, infinite or overflowing. */
+export class NonFiniteStateError extends DogoError {}
 
 export interface MemberLosses {
   loss: number;
@@ -120,10 +127,19 @@ export class CohortTrainer {
       const kd = get('kd');
       if (kd !== undefined) l.kd = kd;
       if (!Number.isFinite(l.loss)) {
-        throw new NonFiniteLossError(`step ${this.stepIndex}: model "${m.name}" has a non-finite loss (${l.loss}; NT-Xent ${l.ssl}, distillation ${l.kd}); lower its learning rate or resume from the last checkpoint`);
+        throw new NonFiniteLossError(`step ${this.stepIndex}: model "${m.name}" has a non-finite loss (${l.loss}; NT-Xent ${l.ssl}, distillation ${l.kd}); lower its learning rate (now ${lrs[i]}) or resume from the last checkpoint`);
       }
       losses[m.name] = l;
     });
+    for (const [i, m] of config.members.entries()) {
+      const health = out[`${m.name}/health`];
+      if (health === undefined || Number.isFinite(health)) continue;
+      const bad = await findUnhealthyTensor(this.step, this.step.params[m.name]!, `${m.name}.`);
+      throw new NonFiniteStateError(
+        `step ${this.stepIndex}: model "${m.name}" has ${bad ? bad.description : 'non-finite state (the tensor could not be located)'} after this step (loss ${losses[m.name]!.loss}); ` +
+        `its learning rate (now ${lrs[i]}) is likely too high: lower it, or resume from the last checkpoint, which this step did not overwrite`,
+      );
+    }
     const metrics = { step: this.stepIndex, losses };
     this.stepIndex++;
     return metrics;

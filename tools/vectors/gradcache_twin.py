@@ -1,48 +1,29 @@
-#!/usr/bin/python3
-"""Writes the chunked DoGo step's conformance vectors (vectors/gradcache/*.json) with a PyTorch GradCache twin.
+"""The PyTorch GradCache twin of the chunked DoGo step (vectors/gradcache/*.json), as cases.py builds it.
 
-Offline dev tool, never a run-time or CI dependency. Run with Debian's interpreter, which sees python3-torch
-(`apt-get install -y python3-torch`):
-
-    /usr/bin/python3 tools/vectors/make_gradcache_vectors.py [--out vectors/gradcache]
-
-One case is one DoGo step of two tiny members with batch norm, computed the GradCache way (Gao et al. 2021,
-"Scaling Deep Contrastive Learning Batch Size under Memory Limited Setup"):
+Internal to tools/vectors/. One case is one DoGo step of two tiny members with batch norm, computed the GradCache
+way (Gao et al. 2021, "Scaling Deep Contrastive Learning Batch Size under Memory Limited Setup"):
   1. each member's projections of both views, chunk by chunk (the two views of the chunk's images as one batch,
      batch-norm statistics over them), without gradients; running statistics are left as they were;
   2. every member's loss on the whole batch (NT-Xent, plus lambda times the DoGo KL toward the detached peer),
      and the gradient of the summed losses with respect to the projections;
   3. each chunk again, with gradients, backpropagating its rows of that gradient; parameter gradients accumulate
      over the chunks and each chunk's forward updates the running statistics (momentum 0.1, unbiased variance).
-Format: ../shared/vectors/README.md, op `gradcache_dogo` (vectors/README.md gives the model and names). Inputs
-are float32 from NumPy's default_rng with fixed seeds; PyTorch computes in float64; results stored as float32.
+The same step written as one autograd graph (torch_ops.py's `gradcache_dogo`) is what `make_vectors.py --check`
+recomputes a stored case with, so the two ways of computing it are held to each other.
 """
-import argparse
-import base64
-import json
-import os
-
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from torch_ops import OPS
+from vector_io import TOLERANCE, encode
 
 NOTE = ("GradCache DoGo step of two members (encoder Conv2d(1,C,3,pad 1,no bias) BatchNorm2d ReLU global-avg-pool; "
         "head Linear(C,8,no bias) BatchNorm1d ReLU Linear(8,6)); batch norm per chunk of both views, running statistics "
         "updated once per chunk by the forward-backward pass; grads are accumulated over chunks; seed on total = sum of losses")
 
-# name, batch N, chunk, image side, seed (one case: every backend compiles it, SwiftShader slowly)
-CASES = [
-    ("gradcache_N8_chunk2", 8, 2, 6, 2),
-]
 MEMBERS = [("student", 4, 10.0), ("peer", 4, 1.0)]  # name, encoder width, lambda (one width: WebGPU compiles each kernel once)
 TEMPERATURE, KD_TEMPERATURE = 0.5, 0.1
-
-
-def encode(a: np.ndarray) -> dict:
-    a = np.ascontiguousarray(a)
-    dtype = {np.dtype(np.float32): "float32", np.dtype(np.int32): "int32"}[a.dtype]
-    return {"shape": list(a.shape), "dtype": dtype, "data": base64.b64encode(a.astype(a.dtype.newbyteorder("<")).tobytes()).decode("ascii")}
 
 
 def member_model(width: int) -> nn.Module:
@@ -56,24 +37,13 @@ def state_names(model: nn.Module) -> list:
     return [k for k in model.state_dict().keys() if not k.endswith("num_batches_tracked")]
 
 
-def nt_xent(za, zb, t):
-    n = za.shape[0]
-    z = F.normalize(torch.cat([za, zb]), dim=1)
-    sim = z @ z.t() / t
-    sim = sim - torch.eye(2 * n, dtype=sim.dtype) * 1e9
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
-    return F.cross_entropy(sim, target)
+def _loss(o: str, za: torch.Tensor, zb: torch.Tensor, pa: torch.Tensor = None, pb: torch.Tensor = None) -> torch.Tensor:
+    if o == "nt_xent":
+        return OPS["nt_xent"]({"za": za, "zb": zb}, {"temperature": TEMPERATURE})["loss"][0]
+    return OPS["dogo_kl"]({"za": za, "zb": zb, "pa": pa, "pb": pb}, {"temperature": KD_TEMPERATURE, "reduction": "mean"})["loss"][0]
 
 
-def dogo_kl(za, zb, pa, pb, t):
-    n = za.shape[0]
-    log_self = F.log_softmax(F.normalize(za, dim=1) @ F.normalize(zb, dim=1).t() / t, dim=1)
-    log_peer = F.log_softmax(F.normalize(pa, dim=1) @ F.normalize(pb, dim=1).t() / t, dim=1).detach()
-    return (log_peer.exp() * (log_peer - log_self)).sum() / (n * n)
-
-
-def make_case(n: int, chunk: int, side: int, seed: int) -> dict:
-    rng = np.random.default_rng(seed)
+def twin_case(rng: np.random.Generator, n: int, chunk: int, side: int) -> dict:
     inputs, models, views = {}, {}, {}
     for name, width, _ in MEMBERS:
         model = member_model(width)
@@ -118,9 +88,9 @@ def make_case(n: int, chunk: int, side: int, seed: int) -> dict:
     outputs, total = {}, 0
     for name, _, lam in MEMBERS:
         za, zb = emb[name]
-        ssl = nt_xent(za, zb, TEMPERATURE)
+        ssl = _loss("nt_xent", za, zb)
         peers = [emb[p] for p, _, _ in MEMBERS if p != name]
-        kd = sum(dogo_kl(za, zb, pa, pb, KD_TEMPERATURE) for pa, pb in peers) / len(peers)
+        kd = sum(_loss("dogo_kl", za, zb, pa, pb) for pa, pb in peers) / len(peers)
         loss = ssl + lam * kd
         outputs[f"{name}/ssl"], outputs[f"{name}/kd"], outputs[f"{name}/loss"] = ssl, kd, loss
         total = total + loss
@@ -147,28 +117,8 @@ def make_case(n: int, chunk: int, side: int, seed: int) -> dict:
                   "members": [name for name, _, _ in MEMBERS], "lambda": [lam for _, _, lam in MEMBERS], "momentum": 0.1, "eps": 1e-5},
         "inputs": {k: encode(v) for k, v in inputs.items()},
         "outputs": {k: encode(v.detach().numpy().astype(np.float32).reshape(-1 if v.dim() > 0 else 1)) for k, v in outputs.items()},
-        "tolerance": 1e-4,
+        "tolerance": TOLERANCE,
         "note": NOTE,
         "seeds": {"total": encode(np.ones(1, dtype=np.float32))},
         "grads": {k: encode(v) for k, v in grads.items()},
     }
-
-
-def main() -> None:
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(here, "..", "..", "vectors", "gradcache"))
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(0)
-    for name, n, chunk, side, seed in CASES:
-        case = make_case(n, chunk, side, seed)
-        path = os.path.join(args.out, f"{name}.json")
-        with open(path, "w") as f:
-            json.dump(case, f)
-            f.write("\n")
-        print(f"wrote {os.path.relpath(path)} (torch {torch.__version__})")
-
-
-if __name__ == "__main__":
-    main()
