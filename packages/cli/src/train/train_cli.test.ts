@@ -127,10 +127,10 @@ describe('dogo train', () => {
     expect(chunk.out).toContain('chunk 5 must divide the batch size 16; choose one of 16, 8, 4, 2, 1');
     const list = dogo(['train', ...data, '--backend', 'reference,reference,reference']);
     expect(list.code).not.toBe(0);
-    expect(list.out).toContain('"backend" lists 3 backends for 2 models; give one, or one per model');
+    expect(list.out).toContain('"backend" must be one backend, or one per model (2 models, 3 backends), got "reference,reference,reference"');
     const mode = dogo(['train', ...data, '--recompute', 'sometimes']);
     expect(mode.code).not.toBe(0);
-    expect(mode.out).toContain('"recompute" must be auto, always or never, got "sometimes"');
+    expect(mode.out).toContain('flags: --recompute must be one of auto, always, never, got "sometimes"');
   });
 
   it('names the missing dataset', () => {

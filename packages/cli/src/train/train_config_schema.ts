@@ -39,6 +39,7 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const bool = () => z.boolean(must('true or false'));
 
+const CHUNK_TEXT = 'an integer >= 1 (images per chunk) or "auto"';
 const BACKENDS_TEXT = 'auto, wasm, webgpu or reference, or one of those per model separated by commas (wasm,wasm)';
 
 const OPTIMIZER = z.strictObject({
@@ -89,7 +90,7 @@ const FIELDS = {
   out: z.string(must('a folder path')).min(1, must('a folder path')),
   baseline: bool(),
   threads: int(1, MAX_THREADS).optional(),
-  chunk: z.union([int(1), z.literal('auto')], must('an integer >= 1 (images per chunk) or "auto"')).optional(),
+  chunk: z.union([z.number(must(CHUNK_TEXT)).int(must(CHUNK_TEXT)).min(1, must(CHUNK_TEXT)), z.literal('auto')], must(CHUNK_TEXT)).optional(),
   recompute: oneOf(['auto', 'always', 'never']).optional(),
 };
 
