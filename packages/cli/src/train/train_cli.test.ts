@@ -150,6 +150,6 @@ describe('dogo train', () => {
   it('names an unknown backend', () => {
     const r = dogo(['train', '--backend', 'cuda', '--data', `fashion-mnist:${dataDir}`]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('flags: --backend must be one of auto, wasm, webgpu, reference, got "cuda"');
+    expect(r.out).toContain('flags: --backend must be auto, wasm, webgpu or reference, or one of those per model separated by commas (wasm,wasm), got "cuda"');
   });
 });
