@@ -2,14 +2,15 @@
  * The split DoGo step on every backend: the PyTorch GradCache twin (vectors/gradcache/) reproduced by the real
  * chunked executables (losses, accumulated gradients, running statistics moved once per chunk); the split step
  * on wasm with members in wasm memories of their own gives the one-graph step's losses on the reference
- * backend and on WebGPU; a member on WebGPU beside a member on wasm gives the same numbers too.
+ * backend and on WebGPU (in chunks of 2 images without batch norm, in one chunk with it); a member on WebGPU
+ * beside a member on wasm gives the same numbers too.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReferenceBackend, Rng, decodeCase, relativeError, type Backend, type HostTensor } from '@dogo/core';
-import { BatchNorm2d, Conv2d, GlobalAvgPool, ProjectionHead, ReLU, Sequential } from '@dogo/nn';
+import { BatchNorm2d, Conv2d, GlobalAvgPool, Linear, ProjectionHead, ReLU, Sequential } from '@dogo/nn';
 import { CohortTrainer, CompiledStep, chooseStepLayout, type CohortConfig, type CohortMember, type TrainerOptions, type ViewBuilder } from '@dogo/ssl';
 import { createBackend, selectMemberBackends } from '../backends.js';
 
@@ -85,13 +86,19 @@ function member(name: string, lambda: number): CohortMember {
   return { name, encoder, head: new ProjectionHead(4, 8, 6), optimizer: { kind: 'adam', lr: 1e-2, weightDecay: 1e-6, schedule: 'constant' }, lambda };
 }
 
-const cohort = (): CohortConfig => ({
-  members: [member('student', 100), member('peer', 1)], batchSize: N, imageShape: [1, IMG, IMG],
+/** Without batch norm: chunks change nothing, so several chunks give the one-graph step's numbers. */
+function plainMember(name: string, lambda: number): CohortMember {
+  const encoder = new Sequential(new Conv2d(1, 4, 3, 1, 1, true), new ReLU(), new GlobalAvgPool());
+  return { name, encoder, head: new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 6)), optimizer: { kind: 'adam', lr: 1e-2, weightDecay: 1e-6, schedule: 'constant' }, lambda };
+}
+
+const cohort = (plain = false): CohortConfig => ({
+  members: plain ? [plainMember('student', 100), plainMember('peer', 1)] : [member('student', 100), member('peer', 1)], batchSize: N, imageShape: [1, IMG, IMG],
   normalization: { mean: [0.3], std: [0.3] }, crop: { scale: [0.3, 1] },
 });
 
-async function losses(backend: Backend, options: Partial<TrainerOptions>): Promise<{ layout: string; steps: number[][] }> {
-  const t = await CohortTrainer.create(backend, cohort(), { seed: 3, totalSteps: 2, ...options });
+async function losses(backend: Backend, options: Partial<TrainerOptions>, plain = false): Promise<{ layout: string; steps: number[][] }> {
+  const t = await CohortTrainer.create(backend, cohort(plain), { seed: 3, totalSteps: 2, ...options });
   const steps: number[][] = [];
   for (let s = 0; s < 2; s++) {
     const r = new Rng(10 + s);
@@ -108,6 +115,15 @@ function expectSameLosses(a: number[][], b: number[][], tol: number): void {
 }
 
 describe('members apart and chunked against the one-graph step', () => {
+  it('wasm in chunks of 2 images, members apart, on a model without batch norm matches the reference one-graph step', async () => {
+    const single = await losses(new ReferenceBackend(), {}, true);
+    expect(single.layout).toBe('single 8');
+    const own = (await selectMemberBackends(['wasm', 'wasm'])).map((c) => c.backend);
+    const chunked = await losses(own[0]!, { memberBackends: own, chunk: 2 }, true);
+    expect(chunked.layout).toBe('split 2');
+    expectSameLosses(chunked.steps, single.steps, 2e-4);
+  }, 300_000);
+
   it('wasm, each member in a wasm memory of its own (one chunk: batch norm as in one graph), matches the reference and WebGPU one-graph steps; a member on WebGPU beside one on wasm too', async (ctx) => {
     const single = await losses(new ReferenceBackend(), {});
     expect(single.layout).toBe('single 8');
