@@ -37,7 +37,7 @@ async function encoderPass(backend: Backend, trainer: CohortTrainer, m: CohortMe
   const g = new Graph();
   const x = g.input('images', [batch, data.channels, data.height, data.width]);
   const features = m.encoder.forward(new ForwardContext(g, { training: false, prefix: `${m.name}.encoder.` }), normalizePixels(x, norm));
-  return compileInference(backend, { outputs: { features }, shareWith: trainer.executable });
+  return compileInference(backend, { outputs: { features }, shareWith: trainer.executables.map((e) => e.executable) });
 }
 
 /** Features of every image of `data` (the last batch zero-padded). */

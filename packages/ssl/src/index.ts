@@ -14,6 +14,11 @@ export {
 } from '@dogo/nn';
 export * from './cohort/cohort_config.js';
 export * from './cohort/cohort_step.js';
+export * from './cohort/member_forward.js';
+export * from './cohort/cohort_losses.js';
+export * from './cohort/split_graphs.js';
+export * from './cohort/step_layout.js';
+export * from './cohort/compiled_step.js';
 export * from './cohort/trainer.js';
 export { findNonFiniteTensor, firstBadValue, PARAMETER_OVERFLOW } from './cohort/state_health.js';
 export * from './eval/features.js';

@@ -9,8 +9,9 @@
  * Public; the rest of backend/ is internal.
  */
 import {
-  BackendError, FeedError, attrsOf, checkFeed, createPlan, foreignExecutableError, opKind, sharedStateNames,
-  type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type Plan, type RunOptions, type Step,
+  BackendError, FeedError, attrsOf, checkFeed, createPlan, opKind, sharedStateOwner,
+  type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type MemoryBudget, type Plan,
+  type PlanOptions, type PlanSpec, type RunOptions, type Step,
 } from '@dogo/core';
 import { canBlock } from '../runtime/kernel_module.js';
 import type { Launch } from '../runtime/launch.js';
@@ -54,49 +55,34 @@ export type StepProfile = Record<string, { ms: number; launches: number }>;
 
 interface Segment { label: string; from: number; to: number }
 
+/** wasm32 addresses 4 GiB. */
+const WASM32_BYTES = 2 ** 32;
+/** Kept back from the budget for what compiling allocates besides the plan (kernel scratch, per-region padding). */
+export const WASM_RESERVE_BYTES = 64 * 2 ** 20;
+
 /** The WebAssembly backend over an injected WasmRuntime (see @dogo/node's createNodeWasmRuntime). */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
 
   constructor(readonly runtime: WasmRuntime, private readonly options: WasmBackendOptions = {}) {}
 
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
+    return createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
+  }
+
   async compile(spec: CompileSpec): Promise<WasmExecutable> {
-    const source = spec.shareStateWith;
-    if (source !== undefined && !(source instanceof WasmExecutable && source.runtime === this.runtime)) throw foreignExecutableError('wasm', 'the same WasmRuntime');
-    const plan = createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
-    return WasmExecutable.compile(this.runtime, plan, spec.initialState ?? {}, source);
-  }
-}
-
-/**
- * The arena regions of one executable's state leaves, freed when the last executable using them (the one that
- * made them, and every executable compiled with shareStateWith on it) is destroyed.
- */
-class StateRegions {
-  private refs = 1;
-  readonly owned: number[] = [];
-
-  retain(): this {
-    this.refs++;
-    return this;
+    return WasmExecutable.compile(this.runtime, spec.plan ?? this.plan(spec), spec);
   }
 
-  release(rt: WasmRuntime): void {
-    if (--this.refs > 0) return;
-    for (const at of this.owned) rt.free(at);
-    this.owned.length = 0;
+  /** 4 GiB of wasm32 memory, less what this runtime's arena already holds and a reserve for kernel scratch. */
+  memoryBudget(): MemoryBudget {
+    const held = this.runtime.arena.allocatedBytes;
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    return {
+      bytes: Math.max(0, WASM32_BYTES - held - WASM_RESERVE_BYTES), maxBufferBytes: 2 ** 31,
+      source: `4 GiB of wasm32 memory less ${gib(held)} this runtime holds and ${gib(WASM_RESERVE_BYTES)} for kernel scratch`,
+    };
   }
-}
-
-/**
- * Runs of every executable on one runtime in call order: the runtime has one thread pool and one scratch area,
- * so two replays may never overlap (executables sharing state rely on the order too).
- */
-const lanes = new WeakMap<WasmRuntime, { tail: Promise<unknown> }>();
-function laneOf(rt: WasmRuntime): { tail: Promise<unknown> } {
-  let lane = lanes.get(rt);
-  if (!lane) lanes.set(rt, (lane = { tail: Promise.resolve() }));
-  return lane;
 }
 
 /** A compiled step on the wasm backend. */
@@ -113,23 +99,16 @@ export class WasmExecutable implements Executable {
   private readonly updates: { src: number; dst: number; count: number }[] = [];
   private readonly defaultFetch: string[];
   private readonly async: boolean;
-  private readonly lane: { tail: Promise<unknown> };
-  /** This executable's own state regions, and those of the executables it shares state with. */
-  private readonly stateRegions = new StateRegions();
-  private readonly borrowed: StateRegions[] = [];
-  /** State name -> its region's byte offset and the regions holding it (for executables that share with this one). */
-  private readonly stateAt = new Map<string, { at: number; regions: StateRegions }>();
+  private queue: Promise<unknown> = Promise.resolve();
   private constructor(readonly runtime: WasmRuntime, readonly plan: Plan) {
     this.defaultFetch = [...plan.outputs.keys()];
     this.async = runtime.threads > 1 && !canBlock();
-    this.lane = laneOf(runtime);
   }
 
-  static compile(rt: WasmRuntime, plan: Plan, initial: Readonly<Record<string, Feed>>, source?: WasmExecutable): WasmExecutable {
-    if (source?.destroyed) throw new BackendError('wasm: shareStateWith names a destroyed executable');
+  static compile(rt: WasmRuntime, plan: Plan, spec: CompileSpec): WasmExecutable {
     const exe = new WasmExecutable(rt, plan);
     try {
-      exe.build(initial, source);
+      exe.build(spec);
     } catch (e) {
       exe.destroy();
       throw e;
@@ -144,32 +123,26 @@ export class WasmExecutable implements Executable {
     return at;
   }
 
-  private build(initial: Readonly<Record<string, Feed>>, source: WasmExecutable | undefined): void {
+  /** Byte address of state `name` (for executables sharing it). */
+  stateAddress(name: string): number {
+    const i = this.plan.states.get(name);
+    if (i === undefined || this.destroyed) throw new BackendError(`wasm: state "${name}" is not held by this executable`);
+    return this.leafAddr.get(i)!;
+  }
+
+  private build(spec: CompileSpec): void {
     const { plan, runtime: rt } = this;
     const { values, storage, slot } = plan;
+    const initial = spec.initialState ?? {};
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
     }
-    const shared = new Set(source ? sharedStateNames(plan, source.plan, initial) : []);
-    // leaves: one region each; constants and fills written now, states from initialState or zeros, shared
-    // states in the source's regions (kept alive by a reference on them)
+    // leaves: one region each (shared states: the owner's); constants and fills written now, states from initialState or zeros
     for (const v of values) {
       if (opKind(v.op) !== 'leaf') continue;
-      if (v.op === 'state' && shared.has(v.name!)) {
-        const held = source!.stateAt.get(v.name!)!;
-        if (!this.borrowed.includes(held.regions)) this.borrowed.push(held.regions.retain());
-        this.leafAddr.set(v.index, held.at);
-        this.stateAt.set(v.name!, held);
-        continue;
-      }
-      let at: number;
-      if (v.op === 'state') {
-        at = this.runtime.alloc(v.size * 4 + 64);
-        this.stateRegions.owned.push(at);
-        this.stateAt.set(v.name!, { at, regions: this.stateRegions });
-      } else {
-        at = this.alloc(v.size * 4);
-      }
+      const owner = v.op === 'state' ? sharedStateOwner(spec, v, (e): e is WasmExecutable => e instanceof WasmExecutable && e.runtime === rt, 'wasm') : undefined;
+      if (owner) { this.leafAddr.set(v.index, owner.stateAddress(v.name!)); continue; }
+      const at = this.alloc(v.size * 4);
       this.leafAddr.set(v.index, at);
       const w = at / 4;
       const mem = v.dtype === 'int32' ? rt.memoryI32() : rt.memoryF32();
@@ -220,8 +193,8 @@ export class WasmExecutable implements Executable {
 
   async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
     if (!this.async) return this.runNow(feeds, options);
-    const next = this.lane.tail.then(() => this.runNowAsync(feeds, options));
-    this.lane.tail = next.catch(() => undefined);
+    const next = this.queue.then(() => this.runNowAsync(feeds, options));
+    this.queue = next.catch(() => undefined);
     return next;
   }
 
@@ -273,7 +246,7 @@ export class WasmExecutable implements Executable {
 
   async readState(name: string): Promise<HostTensor> {
     if (this.destroyed) throw new BackendError('wasm: readState() after destroy()');
-    await this.lane.tail;
+    await this.queue;
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     return this.readValue(idx);
@@ -281,7 +254,7 @@ export class WasmExecutable implements Executable {
 
   async writeState(name: string, value: Feed): Promise<void> {
     if (this.destroyed) throw new BackendError('wasm: writeState() after destroy()');
-    await this.lane.tail;
+    await this.queue;
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
@@ -315,9 +288,6 @@ export class WasmExecutable implements Executable {
     this.destroyed = true;
     for (const at of this.owned) this.runtime.free(at);
     this.owned.length = 0;
-    this.stateRegions.release(this.runtime);
-    for (const r of this.borrowed) r.release(this.runtime);
-    this.borrowed.length = 0;
     this.launches = [];
   }
 }

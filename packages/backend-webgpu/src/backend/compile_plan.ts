@@ -2,20 +2,20 @@
  * Compiles a core Plan for one GPUDevice. The plan already says what runs (its steps), which values own
  * storage (views share their source's) and which slot each stored value takes; this file only turns that
  * into device objects: it checks buffer sizes against the device limits, creates one buffer per slot and
- * per leaf (constants and fills uploaded once), two shared scratch buffers and one staging buffer per
+ * per leaf (constants and fills uploaded once; a state shared with another executable uses that one's buffer), two shared scratch buffers and one staging buffer per
  * fetch, builds each step's launches (fused steps: fused_launch.ts; kernel steps: the op table,
  * op_kernels.ts), compiles the pipelines in parallel and prepares each dispatch (pipeline, bind group,
  * uniforms) once. Views cost nothing: every buffer is looked up through its value's storage owner.
  * Errors name the op and the node (OpKernelError) or the limit (AdapterLimitError). Internal to the backend.
  */
-import { FeedError, attrsOf, bytesPerElement, checkFeed, sharedStateNames, type CompileSpec, type Feed, type Plan, type PlanValue, type Step } from '@dogo/core';
+import { FeedError, attrsOf, bytesPerElement, checkFeed, sharedStateOwner, type CompileSpec, type Feed, type Plan, type PlanValue, type Step } from '@dogo/core';
 import { AdapterLimitError } from '../device.js';
 import type { CopyCommand, KernelRunner, PreparedDispatch } from '../kernel_runner.js';
 import { OpKernelError } from './errors.js';
 import { fusedLaunch } from './fused_launch.js';
 import type { BufferRef, Launch } from './launch.js';
 import { OP_KERNELS, isKernelStepOp } from './op_kernels.js';
-import { StateBuffers, WebGpuExecutable, type FetchTarget } from './executable.js';
+import { WebGpuExecutable, type FetchTarget } from './executable.js';
 
 const MAP_READ_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
 
@@ -94,47 +94,29 @@ function leafData(v: PlanValue, initial: Readonly<Record<string, Feed>>): ArrayB
   return null;
 }
 
-/**
- * Compiles `plan` (made by createPlan with WEBGPU_FUSION_RULES) for `runner`'s device. With `source`, the states
- * it also has are bound to its buffers (spec.shareStateWith, checked by the backend to be of the same runner).
- */
-export async function compilePlan(runner: KernelRunner, plan: Plan, spec: CompileSpec, options: CompileOptions, source?: WebGpuExecutable): Promise<WebGpuExecutable> {
+/** Compiles `plan` (made by createPlan with WEBGPU_FUSION_RULES) for `runner`'s device. */
+export async function compilePlan(runner: KernelRunner, plan: Plan, spec: CompileSpec, options: CompileOptions): Promise<WebGpuExecutable> {
   const initial = spec.initialState ?? {};
   for (const name of Object.keys(initial)) {
     if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
   }
-  const shared = new Set(source ? sharedStateNames(plan, source.plan, initial) : []);
   checkLimits(runner.device, plan, options.adapterName);
   const { perStep, scratch } = buildLaunches(plan);
 
   const owned: GPUBuffer[] = [];
   const own = (b: GPUBuffer) => (owned.push(b), b);
   const prepared: PreparedDispatch[] = [];
-  const states = new StateBuffers();
-  const borrowed: StateBuffers[] = [];
-  const stateAt = new Map<string, { buffer: GPUBuffer; holder: StateBuffers }>();
   try {
     const slotBuffers = plan.slotBytes.map((bytes, s) => own(runner.createBuffer(bytes, `slot ${s}`)));
     const leafBuffers = new Map<number, GPUBuffer>();
     for (const v of plan.values) {
       if (v.kind === 'compute') continue;
-      if (v.kind === 'state' && shared.has(v.name!)) {
-        const held = source!.stateBuffer(v.name!);
-        if (!borrowed.includes(held.holder)) borrowed.push(held.holder.retain());
-        leafBuffers.set(v.index, held.buffer);
-        stateAt.set(v.name!, held);
-        continue;
-      }
+      const sharer = v.kind === 'state'
+        ? sharedStateOwner(spec, v, (e): e is WebGpuExecutable => e instanceof WebGpuExecutable && e.device === runner.device, 'webgpu') : undefined;
+      if (sharer) { leafBuffers.set(v.index, sharer.stateBuffer(v.name!)); continue; }
       const label = v.kind === 'constant' ? `${v.op} #${v.index}` : `${v.kind} ${v.name!}`;
       const data = leafData(v, initial);
-      const buffer = data && data.byteLength > 0 ? runner.upload(data, label) : runner.createBuffer(bytesOf(v), label);
-      if (v.kind === 'state') {
-        states.owned.push(buffer);
-        stateAt.set(v.name!, { buffer, holder: states });
-      } else {
-        own(buffer);
-      }
-      leafBuffers.set(v.index, buffer);
+      leafBuffers.set(v.index, own(data && data.byteLength > 0 ? runner.upload(data, label) : runner.createBuffer(bytesOf(v), label)));
     }
     const scratchBuffers = scratch.map((bytes, k) => (bytes > 0 ? own(runner.createBuffer(bytes, `scratch ${k}`)) : null));
     /** The buffer holding value `i`: its storage owner's (a view's source's), a slot or a leaf's own. */
@@ -200,12 +182,9 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
         then.push({ copy: { from: storageOf(i), to: leafBuffers.get(target)!, size: bytes } });
       }
     }
-    const lane = source?.lane ?? { tail: Promise.resolve() };
-    return new WebGpuExecutable({ plan, runner, steps, stepLabels, leafBuffers, fetches, updates: [...first, ...then], owned, states, borrowed, stateAt, lane });
+    return new WebGpuExecutable({ plan, runner, steps, stepLabels, leafBuffers, fetches, updates: [...first, ...then], owned });
   } catch (e) {
     for (const b of owned) b.destroy();
-    states.release();
-    for (const h of borrowed) h.release();
     for (const d of prepared) d.uniformBuffer?.destroy();
     throw e;
   }

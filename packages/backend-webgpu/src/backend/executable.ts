@@ -30,35 +30,8 @@ export interface ExecutableParts {
   readonly fetches: ReadonlyMap<string, FetchTarget>;
   /** State update copies, after the fetch copies. */
   readonly updates: readonly CopyCommand[];
-  /** Every buffer to free in destroy(), but the state buffers. */
+  /** Every buffer to free in destroy(). */
   readonly owned: readonly GPUBuffer[];
-  /** This executable's own state buffers, and those of the executables it shares state with. */
-  readonly states: StateBuffers;
-  readonly borrowed: readonly StateBuffers[];
-  /** State name -> its buffer and the holder that frees it. */
-  readonly stateAt: ReadonlyMap<string, { buffer: GPUBuffer; holder: StateBuffers }>;
-  /** Call order of runs, shared by executables that share state. */
-  readonly lane: { tail: Promise<unknown> };
-}
-
-/**
- * The state buffers one executable created, destroyed when the last executable using them (it, and every
- * executable compiled with shareStateWith on it) is destroyed.
- */
-export class StateBuffers {
-  private refs = 1;
-  readonly owned: GPUBuffer[] = [];
-
-  retain(): this {
-    this.refs++;
-    return this;
-  }
-
-  release(): void {
-    if (--this.refs > 0) return;
-    for (const b of this.owned) b.destroy();
-    this.owned.length = 0;
-  }
 }
 
 function toDevice(data: TypedData): Float32Array | Int32Array {
@@ -70,7 +43,8 @@ export class WebGpuExecutable implements Executable {
   readonly plan: Plan;
   /** Kernel launches and copies of one step, in order (fetch and update copies not included). */
   readonly stepLabels: readonly string[];
-  private destroyed = false;
+  private dead = false;
+  private tail: Promise<unknown> = Promise.resolve();
   private runs = 0;
 
   constructor(private readonly parts: ExecutableParts) {
@@ -78,31 +52,25 @@ export class WebGpuExecutable implements Executable {
     this.stepLabels = parts.stepLabels;
   }
 
-  /** Bytes of every device buffer this executable created (slots, leaves, scratch, staging; shared states count where made). */
+  /** Whether destroy() has run. */
+  get destroyed(): boolean {
+    return this.dead;
+  }
+
+  /** The buffer of state `name` (for executables sharing it). */
+  stateBuffer(name: string): GPUBuffer {
+    this.alive('stateBuffer');
+    return this.parts.leafBuffers.get(this.stateValue(name).index)!;
+  }
+
+  /** The device this executable runs on. */
+  get device(): GPUDevice {
+    return this.parts.runner.device;
+  }
+
+  /** Bytes of every device buffer this executable owns (slots, leaves, scratch, staging). */
   get bufferBytes(): number {
-    return [...this.parts.owned, ...this.parts.states.owned].reduce((acc, b) => acc + b.size, 0);
-  }
-
-  /** The kernel runner (one per WebGpuBackend) this executable runs on. */
-  get runner(): KernelRunner {
-    return this.parts.runner;
-  }
-
-  /** Whether destroy() was called. */
-  get isDestroyed(): boolean {
-    return this.destroyed;
-  }
-
-  /** The call-order lane of this executable (shared with the executables it shares state with). */
-  get lane(): { tail: Promise<unknown> } {
-    return this.parts.lane;
-  }
-
-  /** The buffer of state `name` and its holder, for an executable compiled with shareStateWith on this one. */
-  stateBuffer(name: string): { buffer: GPUBuffer; holder: StateBuffers } {
-    const held = this.parts.stateAt.get(name);
-    if (!held) throw new FeedError(`state "${name}" is not part of this step`);
-    return held;
+    return this.parts.owned.reduce((acc, b) => acc + b.size, 0);
   }
 
   /** Number of compute dispatches one step records. */
@@ -133,11 +101,9 @@ export class WebGpuExecutable implements Executable {
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if (this.dead) return;
+    this.dead = true;
     for (const b of this.parts.owned) b.destroy();
-    this.parts.states.release();
-    for (const h of this.parts.borrowed) h.release();
     for (const s of this.parts.steps) if (!('copy' in s)) s.uniformBuffer?.destroy();
   }
 
@@ -192,14 +158,13 @@ export class WebGpuExecutable implements Executable {
   }
 
   private alive(what: string): void {
-    if (this.destroyed) throw new BackendError(`webgpu: ${what}() after destroy()`);
+    if (this.dead) throw new BackendError(`webgpu: ${what}() after destroy()`);
   }
 
   /** Runs `f` after every earlier call of this executable has settled. */
   private serial<T>(f: () => Promise<T>): Promise<T> {
-    const lane = this.parts.lane;
-    const p = lane.tail.then(f);
-    lane.tail = p.catch(() => undefined);
+    const p = this.tail.then(f);
+    this.tail = p.catch(() => undefined);
     return p;
   }
 }

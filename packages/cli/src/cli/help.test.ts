@@ -65,7 +65,7 @@ describe('train flags and the configuration schema', () => {
   });
 
   test('every configuration flag reaches the configuration', () => {
-    const values: Record<string, string> = { data: 'embedded', backend: 'wasm', reduction: 'batchmean', out: 'runs/x', threads: '1' };
+    const values: Record<string, string> = { data: 'embedded', backend: 'wasm', reduction: 'batchmean', out: 'runs/x', threads: '1', recompute: 'never' };
     const args = CONFIG_FLAGS.flatMap((f) => (f.type === 'boolean' ? [f.flags] : [f.flags.split(' ')[0]!, values[optionKey(f)] ?? '3']));
     const { config } = parseTrainArgs(args);
     for (const f of CONFIG_FLAGS) {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { selectBackend } from '../backends.js';
+import { selectBackend, selectMemberBackends } from '../backends.js';
 import { fsStep } from '../fs_errors.js';
 import { loadData } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
@@ -105,26 +105,34 @@ export function trainCommand(): Command {
 export async function runTrain(parsed: TrainArgs, args: readonly string[]): Promise<number> {
   const { config, mode, resumeFrom } = parsed;
   const data = await loadData(config.data, config.trainSubset);
-  const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
+  const names = config.backend.split(',');
+  const threads = config.threads === undefined ? {} : { threads: config.threads };
+  const chosen = names.length > 1 ? await selectMemberBackends(names, threads) : [await selectBackend(names[0]!, threads)];
+  const backend = chosen[0]!.backend;
+  const memberBackends = names.length > 1 ? chosen.map((c) => c.backend) : undefined;
   console.log(`data: ${data.description}`);
-  console.log(`backend: ${backend.name} (${reason})`);
+  if (memberBackends) console.log(`backends: ${config.models.map((m, i) => `${m.name} on ${chosen[i]!.backend.name} (${chosen[i]!.reason})`).join('; ')}`);
+  else console.log(`backend: ${backend.name} (${chosen[0]!.reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
   const lock = openRunFolder(config.out, mode);
   const stop = new StopSignals();
   try {
     const common = { backend, data, log: (l: string) => console.log(l), stop };
     const members = config.models.map((m) => buildMember(m, data.train.channels));
-    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
+    const cohort = await runTraining({
+      ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}), ...(memberBackends ? { memberBackends } : {}),
+    });
     if (cohort.interrupted) return stop.exitCode;
     const baselines: Record<string, RunResult> = {};
     if (config.baseline && config.models.length > 1) {
-      for (const m of config.models) {
+      for (const [i, m] of config.models.entries()) {
         console.log(`baseline: ${m.name} alone, same budget`);
-        const single = { ...config, models: [m] };
+        const single = { ...config, models: [m], backend: names[i] ?? config.backend };
+        const own = memberBackends ? { backend: memberBackends[i]! } : {};
         const dir = path.join(config.out, `baseline-${m.name}`);
         const resume = prepareBaselineFolder(dir, mode === 'resume');
         fsStep('create the baseline folder', dir, () => mkdirSync(dir, { recursive: true }));
-        const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
+        const r = await runTraining({ ...common, ...own, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
         if (r.interrupted) return stop.exitCode;
         baselines[m.name] = r;
       }

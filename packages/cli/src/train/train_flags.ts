@@ -21,7 +21,15 @@ export const RUN_FLAGS = [
 /** Flags that set the configuration key of the same name (commander's camelCase of the flag). */
 export const CONFIG_FLAGS = [
   { flags: '--data <spec>', type: 'string', help: DATA_SPECS },
-  { flags: '--backend <name>', type: 'string', help: 'auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm)' },
+  {
+    flags: '--backend <name>', type: 'string',
+    help: 'auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm); or one per model, comma-separated (wasm,wasm: each model its own wasm memory; webgpu,wasm: the first on the GPU, the second on the CPU); models exchange projections',
+  },
+  {
+    flags: '--chunk <n|auto>', type: 'number',
+    help: 'chunked steps of N images per chunk (GradCache: the loss still sees the whole batch; batch-norm statistics per chunk); auto (default): only when the step does not fit the backend\'s memory (wasm: 4 GiB), said at start',
+  },
+  { flags: '--recompute <mode>', type: 'string', help: 'auto | always | never: recompute activations inside residual blocks in backward instead of keeping them (auto, the default: when nothing fits without)' },
   { flags: '--epochs <n>', type: 'number', help: 'epochs over the training split' },
   { flags: '--steps <n>', type: 'number', help: 'stop after N steps (overrides --epochs)' },
   { flags: '--batch-size <n>', type: 'number', help: 'images per step' },

@@ -3,6 +3,10 @@
  * an Executable; each run feeds the named inputs, executes the plan, applies the state updates in place and
  * returns the requested fetches. Ordering: runs of one executable execute in call order; a run's state
  * updates are visible to the next run and to readState once its promise resolves.
+ *
+ * Several executables of one backend instance may hold the same state (shareStateWith): a training step split
+ * into executables (a chunked step's forward, forward-backward and update) reads and updates one set of
+ * parameters. Callers run such executables one after another, awaiting each run.
  */
 import type { DType, TypedData } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -15,38 +19,40 @@ export interface HostTensor {
   readonly data: TypedData;
 }
 
-/** A value fed to an input or written to a state: a host tensor, or bare data (checked against the leaf's shape). */
 export type Feed = HostTensor | TypedData;
 
-/** What a backend compiles: the plan's outputs and state updates, initial state, and state shared with another executable. */
 export interface CompileSpec extends PlanSpec {
   /** Initial values of state leaves by name; a state not named starts at zeros. */
   initialState?: Readonly<Record<string, Feed>>;
-  /** Options of the core's planner (common-subexpression elimination, slot alignment). */
   planOptions?: PlanOptions;
+  /** The plan this backend's plan() made for this spec, so compile does not plan it again. */
+  plan?: Plan;
   /**
-   * An executable of the same backend whose state this one shares: every state leaf of this step that it also
-   * has (same name) is bound to its storage, so no weights are copied and each executable sees the other's
-   * updates and writeState at once. Shapes and dtypes must agree (BackendError naming the leaf); a shared state
-   * may not be in `initialState` (write it through either executable). Runs of executables that share state
-   * execute in call order. The shared storage lives until every executable using it is destroyed.
+   * Executables of this backend instance (same wasm runtime, same GPU device) whose state leaves this one uses
+   * for states of the same name, instead of allocating its own: reads see their values, updates write into
+   * them. Those states must not be in initialState; the owners must outlive this executable.
    */
-  shareStateWith?: Executable;
+  shareStateWith?: readonly Executable[];
 }
 
-/** Options of one run. */
+/** The memory a backend can still give new executables. */
+export interface MemoryBudget {
+  /** Bytes for intermediates and leaves of new executables (Infinity where the backend sets no limit). */
+  readonly bytes: number;
+  /** Largest single buffer: a plan slot or a leaf (Infinity where there is no such limit). */
+  readonly maxBufferBytes: number;
+  /** Where the numbers come from, for messages ("4 GiB of wasm32 memory less 1.2 GiB held"). */
+  readonly source: string;
+}
+
 export interface RunOptions {
   /** Which outputs to read back (default: all). Fewer fetches mean fewer device-to-host copies. */
   fetch?: readonly string[];
 }
 
-/** A compiled step: fixed storage and launches, run once per step with new feeds. */
 export interface Executable {
-  /** Name of the backend that compiled it (`reference`, `wasm`, `webgpu`). */
   readonly backend: string;
-  /** The plan it runs (values, leaves, steps, memory). */
   readonly plan: Plan;
-  /** Runs one step: writes the feeds, runs the plan, reads the fetches, then applies the state updates. */
   run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
   /** Current value of a state leaf. */
   readState(name: string): Promise<HostTensor>;
@@ -56,15 +62,15 @@ export interface Executable {
   destroy(): void;
 }
 
-/** A backend: compiles a step once into an Executable. */
 export interface Backend {
-  /** `reference`, `wasm` or `webgpu`. */
   readonly name: string;
-  /** Plans `spec` under this backend's fusion rules and builds its storage and launches. */
+  /** The plan compile() would run for `spec` under this backend's fusion rules; allocates nothing. */
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan;
   compile(spec: CompileSpec): Promise<Executable>;
+  /** What memory is left for new executables (see MemoryBudget). */
+  memoryBudget(): MemoryBudget;
 }
 
-/** A host tensor from its parts (the shape is copied). */
 export function hostTensor(shape: Shape, dtype: DType, data: TypedData): HostTensor {
   return { shape: [...shape], dtype, data };
 }

@@ -3,54 +3,39 @@
  * other backend is held to, not a fast path. It also checks the memory plan as it goes: reading a value
  * whose slot was handed to another value is an error, so any liveness bug in the planner shows up here.
  */
-import type { Backend, CompileSpec, Executable, Feed, HostTensor, RunOptions } from '../backend/backend.js';
+import type { Backend, CompileSpec, Executable, Feed, HostTensor, MemoryBudget, RunOptions } from '../backend/backend.js';
 import { checkFeed, checkFeedNames } from '../backend/feeds.js';
-import { foreignExecutableError, sharedStateNames } from '../backend/shared_state.js';
+import { sharedStateOwner } from '../backend/shared_state.js';
 import { BackendError, FeedError } from '../errors.js';
 import { getOp } from '../ops/registry.js';
 import type { RefArray } from '../ops/op_def.js';
 import type { TypedData } from '../dtype.js';
-import { createPlan, type Plan, type PlanValue } from '../passes/plan.js';
+import { createPlan, type Plan, type PlanOptions, type PlanSpec, type PlanValue } from '../passes/plan.js';
 
 function toRef(v: PlanValue, data: TypedData): RefArray {
   return v.dtype === 'int32' ? Int32Array.from(data) : Float64Array.from(data);
 }
 
-/** A state's value; executables that share a state hold the same cell. */
-interface StateCell {
-  data: RefArray;
-}
+/** A state's current array; executables sharing the state hold the same box. */
+interface StateBox { data: RefArray }
 
 class ReferenceExecutable implements Executable {
   readonly backend = 'reference';
-  /** State name -> its cell (the cells of shared states belong to every executable sharing them). */
-  readonly cells = new Map<string, StateCell>();
-  private readonly state = {
-    get: (name: string): RefArray => this.cells.get(name)!.data,
-    set: (name: string, data: RefArray): void => {
-      this.cells.get(name)!.data = data;
-    },
-  };
+  /** State name -> its box (its own, or one of an executable it shares state with). */
+  private readonly state = new Map<string, StateBox>();
   private destroyed = false;
 
-  /** Whether destroy() was called. */
-  get isDestroyed(): boolean {
-    return this.destroyed;
-  }
-
-  constructor(readonly plan: Plan, initial: Readonly<Record<string, Feed>>, source?: ReferenceExecutable) {
+  constructor(readonly plan: Plan, spec: CompileSpec) {
+    const initial = spec.initialState ?? {};
+    for (const [name, idx] of plan.states) {
+      const v = plan.values[idx]!;
+      const owner = sharedStateOwner(spec, v, (e): e is ReferenceExecutable => e instanceof ReferenceExecutable, 'reference');
+      if (owner) { this.state.set(name, owner.state.get(name)!); continue; }
+      const init = initial[name];
+      this.state.set(name, { data: init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)) });
+    }
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
-    }
-    const shared = new Set(source ? sharedStateNames(plan, source.plan, initial) : []);
-    for (const [name, idx] of plan.states) {
-      if (shared.has(name)) {
-        this.cells.set(name, source!.cells.get(name)!);
-        continue;
-      }
-      const v = plan.values[idx]!;
-      const init = initial[name];
-      this.cells.set(name, { data: init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)) });
     }
   }
 
@@ -76,7 +61,7 @@ class ReferenceExecutable implements Executable {
           data[v.index] = toRef(v, checkFeed('feed', v, feeds[v.name!]));
           break;
         case 'state':
-          data[v.index] = this.state.get(v.name!)!;
+          data[v.index] = this.state.get(v.name!)!.data;
           break;
         default: {
           const def = getOp(v.op);
@@ -101,7 +86,7 @@ class ReferenceExecutable implements Executable {
     }
     // Updates apply after every fetch is read, so a fetch of a state sees the value the step started with.
     const next = [...this.plan.updates].map(([name, i]) => [name, read(i).slice()] as const);
-    for (const [name, arr] of next) this.state.set(name, arr);
+    for (const [name, arr] of next) this.state.get(name)!.data = arr;
     return out;
   }
 
@@ -110,7 +95,7 @@ class ReferenceExecutable implements Executable {
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
-    return { shape: v.shape, dtype: v.dtype, data: this.state.get(name)!.slice() };
+    return { shape: v.shape, dtype: v.dtype, data: this.state.get(name)!.data.slice() };
   }
 
   async writeState(name: string, value: Feed): Promise<void> {
@@ -118,13 +103,12 @@ class ReferenceExecutable implements Executable {
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
-    this.state.set(name, toRef(v, checkFeed('state', v, value)));
+    this.state.get(name)!.data = toRef(v, checkFeed('state', v, value));
   }
 
   destroy(): void {
-    // Cells are garbage-collected once no executable sharing them is left.
     this.destroyed = true;
-    this.cells.clear();
+    this.state.clear();
   }
 }
 
@@ -135,11 +119,16 @@ class ReferenceExecutable implements Executable {
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
 
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
+    return createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
+  }
+
   async compile(spec: CompileSpec): Promise<Executable> {
-    const source = spec.shareStateWith;
-    if (source !== undefined && !(source instanceof ReferenceExecutable)) throw foreignExecutableError('reference', 'the reference backend');
-    if (source?.isDestroyed) throw new BackendError('reference: shareStateWith names a destroyed executable');
-    const plan = createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
-    return new ReferenceExecutable(plan, spec.initialState ?? {}, source);
+    return new ReferenceExecutable(spec.plan ?? this.plan(spec), spec);
+  }
+
+  /** No limit of its own: float64 arrays on the JavaScript heap. */
+  memoryBudget(): MemoryBudget {
+    return { bytes: Infinity, maxBufferBytes: Infinity, source: 'the reference backend sets no memory limit' };
   }
 }

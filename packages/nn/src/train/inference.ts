@@ -4,14 +4,17 @@
  * and no copy of the weights per call (CompileSpec.shareStateWith). Public.
  */
 import type { Backend, Executable, Feed, HostTensor, Node } from '@dogo/core';
-import type { TrainStep } from './train_step.js';
+import { TrainStep } from './train_step.js';
 
 /** What compileInference compiles. */
 export interface InferenceSpec {
   /** Values to compute, by name. */
   outputs: Readonly<Record<string, Node>>;
-  /** The training step (or any executable of the same backend) whose weights to use; states of the same name are shared. */
-  shareWith?: TrainStep | Executable;
+  /**
+   * The training step (or executables of the same backend, e.g. a CohortTrainer's) whose weights to use: states
+   * of the same name are shared. Destroy the inference pass before them.
+   */
+  shareWith?: TrainStep | Executable | readonly Executable[];
   /** Values of the states not shared (a model with loaded weights and no training step). */
   initialState?: Readonly<Record<string, Feed>>;
 }
@@ -41,11 +44,12 @@ export class Inference {
  * `const predict = await compileInference(backend, { outputs: { logits }, shareWith: step })`.
  */
 export async function compileInference(backend: Backend, spec: InferenceSpec): Promise<Inference> {
-  const source = spec.shareWith && 'executable' in spec.shareWith ? spec.shareWith.executable : spec.shareWith;
+  const w = spec.shareWith;
+  const sources: readonly Executable[] = w === undefined ? [] : Array.isArray(w) ? w : [w instanceof TrainStep ? w.executable : (w as Executable)];
   const executable = await backend.compile({
     outputs: spec.outputs,
     ...(spec.initialState ? { initialState: spec.initialState } : {}),
-    ...(source ? { shareStateWith: source } : {}),
+    ...(sources.length ? { shareStateWith: sources } : {}),
   });
   return new Inference(executable);
 }

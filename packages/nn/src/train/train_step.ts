@@ -90,7 +90,7 @@ export class TrainStep {
     for (const [name, v] of Object.entries(values)) await this.executable.writeState(prefix + name, v);
   }
 
-  /** Frees the step's storage (an inference executable sharing it keeps the shared part alive). */
+  /** Frees the step's storage; destroy the inference passes compiled on it (compileInference) first. */
   destroy(): void {
     this.executable.destroy();
   }
