@@ -5,7 +5,7 @@
  * and checkpoints (ssl's encodeState and manifest) kept in OPFS. Reports through `post`; knows no DOM.
  */
 import type { Backend, HostTensor } from '@dogo/core';
-import { ProjectionHead, resnetSmall, stateDictToSafetensors, type ResNet } from '@dogo/nn';
+import { ProjectionHead, encoderToSafetensors, resnetSmall, type ResNet } from '@dogo/nn';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
   CHECKPOINT_FORMAT, CheckpointError, CohortTrainer, FASHION_MNIST_NORMALIZATION, decodeState, encodeState, fingerprint, knnAccuracy,
@@ -220,10 +220,11 @@ export class TrainingSession {
     await saveRun(manifest, encodeState(await t.readAllState()), data.kind === 'files' && data.all ? datasetToBytes(data.all) : undefined);
   }
 
-  /** The student encoder as safetensors with torchvision names. */
+  /** The student encoder as safetensors with torchvision names, counters and the metadata that rebuilds it. */
   async studentSafetensors(): Promise<Uint8Array> {
     const student = this.members[0]!;
-    return stateDictToSafetensors(student.encoder, await this.trainer.encoderState(student.name), { metadata: { format: 'pt', source: 'dogo web trainer', step: String(this.trainer.stepIndex) } });
+    const { channels, height, width } = this.evalSets.train;
+    return studentFile(student.encoder as ResNet, await this.trainer.encoderState(student.name), '', this.trainer.stepIndex, [channels, height, width]);
   }
 
   destroy(): void {
@@ -241,5 +242,14 @@ export function savedStudentSafetensors(manifest: CheckpointManifest, tensors: U
   const values: Record<string, HostTensor['data']> = {};
   for (const [k, v] of Object.entries(state)) if (k.startsWith('student.encoder.') && !k.includes('#')) values[k] = v.data;
   const channels = extra.data.kind === 'embedded' ? 1 : extra.settings.channels;
-  return stateDictToSafetensors(buildEncoder(extra.settings, extra.settings.student, channels), values, { prefix: 'student.encoder.', metadata: { format: 'pt', source: 'dogo web trainer', step: String(manifest.step) } });
+  const size = extra.settings.imageSize;
+  return studentFile(buildEncoder(extra.settings, extra.settings.student, channels), values, 'student.encoder.', manifest.step, [channels, size, size]);
+}
+
+/** As `dogo export` writes it: format "pt", the layout, the normalisation, num_batches_tracked = steps trained. */
+function studentFile(encoder: ResNet, values: Readonly<Record<string, ArrayLike<number>>>, prefix: string, step: number, shape: readonly [number, number, number]): Uint8Array {
+  return encoderToSafetensors(encoder, values, {
+    arch: 'resnet-small', normalization: normalizationFor(shape[0]), numBatchesTracked: step, prefix,
+    metadata: { source: 'dogo web trainer', model: 'student', step: String(step), image_size: `${shape[1]}x${shape[2]}` },
+  });
 }

@@ -202,8 +202,11 @@ describe.skipIf(!haveChromium)('web trainer page (headless Chromium)', () => {
       expect(download.suggestedFilename()).toBe(`dogo-student-step${STEPS}.safetensors`);
       const bytes = readFileSync((await download.path())!);
       const headerLen = Number(bytes.readBigUInt64LE(0));
-      const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[] }>;
+      const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[]; dtype: string }> & { __metadata__: Record<string, string> };
       expect(header['conv1.weight']!.shape).toEqual([4, 1, 3, 3]);
+      // As `dogo export` writes it: counters, format "pt", the layout and normalisation that rebuild the encoder.
+      expect(header['bn1.num_batches_tracked']).toMatchObject({ dtype: 'I64', shape: [] });
+      expect(header.__metadata__).toMatchObject({ format: 'pt', arch: 'resnet-small', block: 'basic', stages: '[4,4]', stem: 'cifar', in_channels: '1', input_mean: '[0.286]', input_std: '[0.353]', image_size: '12x12', step: String(STEPS) });
       expect(header['layer2.0.downsample.0.weight']).toBeDefined();
       expect(header['bn1.running_var']).toBeDefined();
       expect(Object.keys(header).some((k) => k.includes('#') || k.startsWith('student.'))).toBe(false);
