@@ -19,6 +19,11 @@ export interface EmbedderOptions {
   normalization: InputNormalization;
   /** Largest batch of one forward pass (default 64). */
   maxBatch?: number;
+  /**
+   * Compile every batch size (powers of two up to maxBatch) at start (default true), so the first burst of
+   * requests does not wait for compiles; false compiles each size when first needed.
+   */
+  precompile?: boolean;
 }
 
 export class Embedder {
@@ -36,7 +41,7 @@ export class Embedder {
     if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError(`Embedder: maxBatch must be a positive integer, got ${this.maxBatch}`);
   }
 
-  /** Checks the weights against the encoder and compiles the one-image plan (so a bad model fails at start). */
+  /** Checks the weights against the encoder and compiles the plans (the one-image plan at least, so a bad model fails at start). */
   static async create(o: EmbedderOptions): Promise<Embedder> {
     const missing = [...o.encoder.namedParameters()].map(([n]) => n).filter((n) => !o.weights[n]);
     if (missing.length) throw new DogoError(`Embedder: no weights for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
@@ -44,6 +49,7 @@ export class Embedder {
     const dim = o.encoder.forward(new ForwardContext(probe, { training: false }), probe.input('pixels', [1, ...o.imageShape])).shape[1]!;
     const e = new Embedder(o, dim);
     await e.executable(1);
+    if (o.precompile !== false) for (let size = 2; size < 2 * e.maxBatch; size *= 2) await e.executable(Math.min(size, e.maxBatch));
     return e;
   }
 
