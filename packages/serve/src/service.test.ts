@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFeatures, KnnClassifier, knnAccuracy } from '@dogo/ssl';
 import type { Dataset } from '@dogo/data';
+import jpeg from 'jpeg-js';
 import type { EmbeddingService } from './service.js';
 import { NORM, pixelsOf, pngOf, testBackend, testData, testEncoder, testService } from './test_service.js';
 
@@ -54,6 +55,22 @@ describe('dogo serve: the embedding service', () => {
     expect(maxDiff(json.json().embeddings.flat(), expected.subarray(3 * DIM, 5 * DIM))).toBeLessThan(1e-5);
     const one = await post('/embed', 'application/json', JSON.stringify({ pixels: Array.from(pixelsOf(test, 7, 1)) }));
     expect(maxDiff(one.json().embeddings[0], expected.subarray(7 * DIM, 8 * DIM))).toBeLessThan(1e-5);
+  });
+
+  it('embeds a JPEG (3-channel YCbCr) as the features of its decoded pixels converted to luma', async () => {
+    for (const i of [2, 9]) {
+      const gray = pixelsOf(test, i, 1);
+      const rgba = new Uint8Array(4 * 784);
+      gray.forEach((v, p) => rgba.set([v, v, v, 255], 4 * p));
+      const jpg = jpeg.encode({ data: rgba, width: 28, height: 28 }, 95).data;
+      // What the JPEG holds (lossy): its decoded luma, embedded as raw pixels.
+      const decoded = jpeg.decode(jpg, { useTArray: true, formatAsRGBA: true });
+      const luma = Float32Array.from({ length: 784 }, (_, p) => Math.round(0.299 * decoded.data[4 * p]! + 0.587 * decoded.data[4 * p + 1]! + 0.114 * decoded.data[4 * p + 2]!));
+      const viaJpeg = await post('/embed', 'image/jpeg', new Uint8Array(jpg));
+      expect(viaJpeg.statusCode, viaJpeg.body).toBe(200);
+      const viaRaw = await post('/embed', 'application/octet-stream', f32(luma));
+      expect(maxDiff(viaJpeg.json().embeddings[0], viaRaw.json().embeddings[0])).toBeLessThan(1e-4);
+    }
   });
 
   it('labels images by kNN as the evaluation does', async () => {
