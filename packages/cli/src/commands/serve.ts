@@ -36,7 +36,7 @@ Concurrent requests share forward passes. Bad input gets a 4xx with a JSON {stat
 function positiveInt(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0 || (n === 0 && flag !== '--port')) throw new ConfigError(`${flag} must be a ${flag === '--port' ? 'port number' : 'positive integer'}, got "${v}"`);
+  if (!Number.isSafeInteger(n) || n < 0 || (n === 0 && flag !== '--port') || (flag === '--port' && n > 65535)) throw new ConfigError(`${flag} must be a ${flag === '--port' ? 'port number' : 'positive integer'}, got "${v}"`);
   return n;
 }
 
