@@ -24,7 +24,7 @@ export const ALLOWED = {
   '@dogo/serve': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl'],
   '@dogo/node': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
   '@dogo/browser': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
-  '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/browser'],
+  '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/onnx', '@dogo/browser'],
   '@dogo/cli': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/onnx', '@dogo/serve', '@dogo/node', '@dogo/backend-wasm', '@dogo/backend-webgpu'],
 };
 

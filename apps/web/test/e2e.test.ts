@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { BackendInfo } from '../src/protocol.js';
+import { decodeOnnxModel } from '@dogo/onnx';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -210,6 +211,17 @@ describe.skipIf(!haveChromium)('web trainer page (headless Chromium)', () => {
       expect(header['layer2.0.downsample.0.weight']).toBeDefined();
       expect(header['bn1.running_var']).toBeDefined();
       expect(Object.keys(header).some((k) => k.includes('#') || k.startsWith('student.'))).toBe(false);
+      // The same encoder as ONNX (opset 17, dynamic batch, the page's 12x12 input), with the metadata.
+      const [onnx] = await Promise.all([page.waitForEvent('download'), page.click('#download-onnx')]);
+      expect(onnx.suggestedFilename()).toBe(`dogo-student-step${STEPS}.onnx`);
+      const model = decodeOnnxModel(new Uint8Array(readFileSync((await onnx.path())!))) as {
+        opsetImport: { version: number }[]; metadataProps: { key: string; value: string }[];
+        graph: { input: { type: { tensorType: { shape: { dim: Record<string, unknown>[] } } } }[]; initializer: { name: string; dims: number[] }[] };
+      };
+      expect(model.opsetImport[0]!.version).toBe(17);
+      expect(model.graph.input[0]!.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 1 }, { dimValue: 12 }, { dimValue: 12 }]);
+      expect(model.graph.initializer.find((t) => t.name === 'conv1.weight')!.dims).toEqual([4, 1, 3, 3]);
+      expect(Object.fromEntries(model.metadataProps.map((m) => [m.key, m.value]))).toMatchObject({ arch: 'resnet-small', stages: '[4,4]', step: String(STEPS) });
     } finally {
       await browser.close();
     }
