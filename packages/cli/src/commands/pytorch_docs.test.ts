@@ -2,7 +2,8 @@
  * docs/pytorch.md's Python module, run as it is by Debian's /usr/bin/python3 with PyTorch, on a `dogo export`:
  * it rebuilds the encoder from the file's metadata alone and loads it with load_state_dict(strict=True); its
  * features of the run's test images agree with ours (float32 rounding); the state dict PyTorch saves back
- * starts a dogo model with identical weights (the round trip export -> PyTorch -> `--init`). Skipped with a
+ * starts a dogo model with identical weights (the round trip export -> PyTorch -> `--init`); torchvision's
+ * resnet18 state dict goes through --init's loader (fc refused unless non-strict, the rest exact). Skipped with a
  * message without python3-torch; fails instead under CI=true (.ci/run installs it).
  */
 import { afterAll, beforeAll, describe, expect, it, TestRunner } from 'vitest';
@@ -14,6 +15,7 @@ import { decodeSafetensors, readStateDict } from '@dogo/nn';
 import { CohortTrainer, extractFeatures } from '@dogo/ssl';
 import { createBackend } from '../backends.js';
 import { loadData } from '../train/datasets.js';
+import { applyInit } from '../train/member_init.js';
 import { buildMember } from '../train/models.js';
 import { dogo, makeWorkspace, writeConfig, type Workspace } from '../train/test_dogo_process.js';
 import { readRunModel } from './run_folder.js';
@@ -26,6 +28,30 @@ if (!haveTorch) {
   process.stderr.write(`[pytorch docs] SKIPPED: ${PYTHON} cannot import torch (apt-get install python3-torch to run the docs' snippet)\n`);
   (TestRunner.getCurrentSuite().file.meta as Record<string, unknown>)['skipReason'] = `${PYTHON} cannot import torch (apt-get install python3-torch)`;
 }
+
+/** torchvision's resnet18 state dict (with its fc classifier) in safetensors, written as in DRIVER. */
+const TORCHVISION = `
+import json, struct, sys
+import torch, torchvision
+torch.manual_seed(0)
+model = torchvision.models.resnet18()
+with torch.no_grad():
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5); m.running_var.uniform_(0.5, 1.5); m.num_batches_tracked.fill_(7)
+names = {torch.float32: "F32", torch.int64: "I64"}
+header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+for name, t in model.state_dict().items():
+    data = t.contiguous().numpy().tobytes()
+    header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+    blobs.append(data)
+    offset += len(data)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+`;
+const haveTorchvision = haveTorch && spawnSync(PYTHON, ['-c', 'import torchvision'], { encoding: 'utf8' }).status === 0;
 
 /** The test's own driver around the docs' module: features of the images, then the state dict saved back. */
 const DRIVER = `
@@ -114,4 +140,26 @@ describe.skipIf(!haveTorch)('docs/pytorch.md in PyTorch', () => {
       trainer.destroy();
     }
   }, 300_000);
+
+  it.skipIf(!haveTorchvision)('starts a resnet18 from torchvision\'s state dict as --init does: fc refused unless non-strict, every other tensor exact', () => {
+    const file = path.join(ws.work, 'torchvision-resnet18.safetensors');
+    writeFileSync(path.join(ws.work, 'make_torchvision_state.py'), TORCHVISION);
+    const py = spawnSync(PYTHON, [path.join(ws.work, 'make_torchvision_state.py'), file], { encoding: 'utf8', timeout: 120_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const config = { name: 'student', arch: 'resnet18', stem: 'imagenet', lambda: 1, optimizer: { kind: 'sgd', lr: 0.1 } } as const;
+    const norm = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+    const strict = [buildMember(config, 3)];
+    expect(() => applyInit(strict, [{ model: 'student', file }], true, norm)).toThrow(/Unexpected key\(s\): "fc\.weight", "fc\.bias"[\s\S]*--init-non-strict/);
+    const members = [buildMember(config, 3)];
+    const lines = applyInit(members, [{ model: 'student', file }], false, norm);
+    expect(lines).toEqual([`init: student encoder from ${file}: 100 of 100 encoder tensors loaded; 20 num_batches_tracked ignored; not in the model (ignored): fc.weight, fc.bias`]);
+    const given = decodeSafetensors(new Uint8Array(readFileSync(file)), file).tensors;
+    const loaded = members[0]!.init!.encoder!;
+    // Byte comparison: deep equality over 11 million values takes minutes.
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const [k, v] of Object.entries(loaded)) {
+      expect(given[k]!.dtype, k).toBe('F32');
+      expect(bytes(v).equals(bytes(given[k]!.data)), k).toBe(true);
+    }
+  }, 120_000);
 });
