@@ -29,9 +29,28 @@ if (!haveTorch) {
   (TestRunner.getCurrentSuite().file.meta as Record<string, unknown>)['skipReason'] = `${PYTHON} cannot import torch (apt-get install python3-torch)`;
 }
 
-/** torchvision's resnet18 state dict (with its fc classifier) in safetensors, written as in DRIVER. */
-const TORCHVISION = `
-import json, struct, sys
+/** A state dict as safetensors (Debian has no python3-safetensors), for the scripts below. */
+const SAVE_SAFETENSORS = `
+import json, struct
+import torch
+
+def save_safetensors(state, path):
+    names = {torch.float32: "F32", torch.int64: "I64"}
+    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+    for name, t in state.items():
+        data = t.contiguous().numpy().tobytes()
+        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+`;
+
+/** torchvision's resnet18 state dict (with its fc classifier) in safetensors. */
+const TORCHVISION = `${SAVE_SAFETENSORS}
+import sys
 import torch, torchvision
 torch.manual_seed(0)
 model = torchvision.models.resnet18()
@@ -39,23 +58,13 @@ with torch.no_grad():
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.5, 0.5); m.running_var.uniform_(0.5, 1.5); m.num_batches_tracked.fill_(7)
-names = {torch.float32: "F32", torch.int64: "I64"}
-header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
-for name, t in model.state_dict().items():
-    data = t.contiguous().numpy().tobytes()
-    header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    blobs.append(data)
-    offset += len(data)
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+save_safetensors(model.state_dict(), sys.argv[1])
 `;
 const haveTorchvision = haveTorch && spawnSync(PYTHON, ['-c', 'import torchvision'], { encoding: 'utf8' }).status === 0;
 
 /** The test's own driver around the docs' module: features of the images, then the state dict saved back. */
-const DRIVER = `
-import json, struct, sys
+const DRIVER = `${SAVE_SAFETENSORS}
+import json, sys
 import torch
 sys.path.insert(0, sys.argv[1])
 from dogo_encoder import load_encoder
@@ -69,18 +78,8 @@ with torch.no_grad():
 with open(sys.argv[4], "wb") as f:
     f.write(features.contiguous().numpy().tobytes())
 
-# Saved back as torch.save would keep it, in safetensors (written here: Debian has no python3-safetensors).
-names = {torch.float32: "F32", torch.int64: "I64"}
-header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
-for name, t in model.state_dict().items():
-    data = t.contiguous().numpy().tobytes()
-    header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    blobs.append(data)
-    offset += len(data)
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open(sys.argv[5], "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+# Saved back as torch.save would keep it, in safetensors.
+save_safetensors(model.state_dict(), sys.argv[5])
 print(json.dumps({"tensors": len(model.state_dict()), "features": list(features.shape)}))
 `;
 
