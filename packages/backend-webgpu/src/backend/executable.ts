@@ -43,13 +43,29 @@ export class WebGpuExecutable implements Executable {
   readonly plan: Plan;
   /** Kernel launches and copies of one step, in order (fetch and update copies not included). */
   readonly stepLabels: readonly string[];
-  private destroyed = false;
+  private dead = false;
   private tail: Promise<unknown> = Promise.resolve();
   private runs = 0;
 
   constructor(private readonly parts: ExecutableParts) {
     this.plan = parts.plan;
     this.stepLabels = parts.stepLabels;
+  }
+
+  /** Whether destroy() has run. */
+  get destroyed(): boolean {
+    return this.dead;
+  }
+
+  /** The buffer of state `name` (for executables sharing it). */
+  stateBuffer(name: string): GPUBuffer {
+    this.alive('stateBuffer');
+    return this.parts.leafBuffers.get(this.stateValue(name).index)!;
+  }
+
+  /** The device this executable runs on. */
+  get device(): GPUDevice {
+    return this.parts.runner.device;
   }
 
   /** Bytes of every device buffer this executable owns (slots, leaves, scratch, staging). */
@@ -85,8 +101,8 @@ export class WebGpuExecutable implements Executable {
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if (this.dead) return;
+    this.dead = true;
     for (const b of this.parts.owned) b.destroy();
     for (const s of this.parts.steps) if (!('copy' in s)) s.uniformBuffer?.destroy();
   }
@@ -142,7 +158,7 @@ export class WebGpuExecutable implements Executable {
   }
 
   private alive(what: string): void {
-    if (this.destroyed) throw new BackendError(`webgpu: ${what}() after destroy()`);
+    if (this.dead) throw new BackendError(`webgpu: ${what}() after destroy()`);
   }
 
   /** Runs `f` after every earlier call of this executable has settled. */
