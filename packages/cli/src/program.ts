@@ -8,11 +8,12 @@ import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
+import { serveCommand } from './commands/serve.js';
 import { studyCommand } from './commands/study.js';
 import { trainCommand } from './commands/train.js';
 
 /** The subcommands, in the order `dogo --help` lists them. */
-export const COMMANDS: readonly (() => Command)[] = [trainCommand, studyCommand, evalCommand, exportCommand, infoCommand, benchCommand];
+export const COMMANDS: readonly (() => Command)[] = [trainCommand, studyCommand, evalCommand, exportCommand, serveCommand, infoCommand, benchCommand];
 
 /** The root command with every subcommand; `exitOverride` so callers decide how to end (main.ts, tests). */
 export function buildProgram(): Command {

@@ -6,7 +6,7 @@ import { buildMember } from '../train/models.js';
 import { evaluateEncoders } from '../train/train_run.js';
 import { ConfigError } from '../train/train_config.js';
 import { readEncoders, readRunConfig } from './run_folder.js';
-import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
+import { addFlags, flagValues, type FlagSpec, type FlagValues } from '../cli/flags.js';
 import { setExitCode } from '../cli/run_state.js';
 
 /** The flags of `dogo eval`. */
@@ -24,7 +24,7 @@ export function evalCommand(): Command {
   });
 }
 
-async function runEval(dir: string, values: Record<string, string | number | boolean>): Promise<number> {
+async function runEval(dir: string, values: FlagValues): Promise<number> {
   const config = readRunConfig(dir);
   const linearEpochs = values['linearEpochs'];
   if (linearEpochs !== undefined) {

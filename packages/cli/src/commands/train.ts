@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { selectBackend, selectMemberBackends } from '../backends.js';
 import { fsStep } from '../fs_errors.js';
 import { loadData } from '../train/datasets.js';
+import { applyInit, parseInitFlags, type InitSpec } from '../train/member_init.js';
 import { buildMember } from '../train/models.js';
 import { writeReport } from '../train/report.js';
 import { openRunFolder, type RunFolderMode } from '../train/run_folder_setup.js';
@@ -19,7 +20,7 @@ import { validateConfig, validatePartialConfig, type KeyNamer } from '../train/t
 import { CONFIG_FLAGS, RUN_FLAGS, TRAIN_HELP_AFTER } from '../train/train_flags.js';
 import { addFlags, flagName as flagNameOf, flagValues, optionKey } from '../cli/flags.js';
 import { argsAfter, setExitCode } from '../cli/run_state.js';
-import { runTraining, type RunResult } from '../train/train_run.js';
+import { normalizationFor, runTraining, type RunResult } from '../train/train_run.js';
 
 /** `--batch-size` for `batchSize`: how a configuration key is called in messages about flags. */
 const flagName: KeyNamer = (p) => {
@@ -52,6 +53,10 @@ export interface TrainArgs {
   mode: RunFolderMode;
   /** With --resume-from: the kept checkpoint to continue from. */
   resumeFrom?: number;
+  /** --init: encoders to start from files. */
+  init: InitSpec[];
+  /** Not --init-non-strict. */
+  initStrict: boolean;
 }
 
 /** The run's configuration and folder mode from the values commander parsed for the train flags. */
@@ -70,7 +75,13 @@ export function trainArgsFrom(opts: Readonly<Record<string, unknown>>): TrainArg
   }
   const resume = run['resume'] === true || resumeFrom !== undefined;
   if (resume && run['overwrite']) throw new ConfigError('--resume and --overwrite exclude each other: continue the run in --out, or replace it');
-  return { config, mode: resume ? 'resume' : run['overwrite'] ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
+  const initFlags = (run['init'] as string[] | undefined) ?? [];
+  if (resume && initFlags.length) {
+    throw new ConfigError('--init and --resume exclude each other: a resumed run continues from its checkpoint\'s weights; start a new run (another --out, or --overwrite) to begin from the file');
+  }
+  if (run['initNonStrict'] && !initFlags.length) throw new ConfigError('--init-non-strict applies to --init NAME=FILE; give the file to load');
+  const init = parseInitFlags(initFlags, config.models.map((m) => m.name));
+  return { config, mode: resume ? 'resume' : run['overwrite'] ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}), init, initStrict: !run['initNonStrict'] };
 }
 
 /** Parses `dogo train` arguments (without `train`) as the command does; throws ConfigError naming what is wrong. */
@@ -103,7 +114,7 @@ export function trainCommand(): Command {
 
 /** Trains as `args` say; `argv` is recorded in the report. Returns the exit code. */
 export async function runTrain(parsed: TrainArgs, args: readonly string[]): Promise<number> {
-  const { config, mode, resumeFrom } = parsed;
+  const { config, mode, resumeFrom, init, initStrict } = parsed;
   const data = await loadData(config.data, config.trainSubset);
   const names = config.backend.split(',');
   const threads = config.threads === undefined ? {} : { threads: config.threads };
@@ -114,11 +125,19 @@ export async function runTrain(parsed: TrainArgs, args: readonly string[]): Prom
   if (memberBackends) console.log(`backends: ${config.models.map((m, i) => `${m.name} on ${chosen[i]!.backend.name} (${chosen[i]!.reason})`).join('; ')}`);
   else console.log(`backend: ${backend.name} (${chosen[0]!.reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
+  // Every run of the command (the cohort and each baseline) starts from the same files, read before the run
+  // folder is touched so a file that does not fit leaves it as it was.
+  const build = (models: typeof config.models, log: boolean) => {
+    const members = models.map((m) => buildMember(m, data.train.channels));
+    const lines = applyInit(members, init, initStrict, normalizationFor(data.train));
+    if (log) for (const l of lines) console.log(l);
+    return members;
+  };
+  const members = build(config.models, true);
   const lock = openRunFolder(config.out, mode);
   const stop = new StopSignals();
   try {
     const common = { backend, data, log: (l: string) => console.log(l), stop };
-    const members = config.models.map((m) => buildMember(m, data.train.channels));
     const cohort = await runTraining({
       ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}), ...(memberBackends ? { memberBackends } : {}),
     });
@@ -132,7 +151,7 @@ export async function runTrain(parsed: TrainArgs, args: readonly string[]): Prom
         const dir = path.join(config.out, `baseline-${m.name}`);
         const resume = prepareBaselineFolder(dir, mode === 'resume');
         fsStep('create the baseline folder', dir, () => mkdirSync(dir, { recursive: true }));
-        const r = await runTraining({ ...common, ...own, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
+        const r = await runTraining({ ...common, ...own, config: single, members: build([m], false), outDir: dir, resume });
         if (r.interrupted) return stop.exitCode;
         baselines[m.name] = r;
       }

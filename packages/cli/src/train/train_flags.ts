@@ -16,6 +16,11 @@ export const RUN_FLAGS = [
   { flags: '--resume', type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
   { flags: '--resume-from <n>', type: 'number', help: 'continue from the kept checkpoint of step N (see --keep-checkpoints)' },
   { flags: '--overwrite', type: 'boolean', help: 'replace the run in --out (only a run folder: other files are never deleted)' },
+  {
+    flags: '--init <name=file>', type: 'list',
+    help: 'start model NAME\'s encoder from a safetensors state dict (`dogo export`, or PyTorch / torchvision weights); repeat per model. Strict: missing tensors and extra ones (a classifier\'s fc.*) are refused by name; shapes are checked; num_batches_tracked is ignored',
+  },
+  { flags: '--init-non-strict', type: 'boolean', help: 'with --init: load the tensors that fit, keep seeded values for the rest, list both' },
 ] as const satisfies readonly FlagSpec[];
 
 /** Flags that set the configuration key of the same name (commander's camelCase of the flag). */
