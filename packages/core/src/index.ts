@@ -28,6 +28,8 @@ export { lowerValues, type FusionRules, type Lowered } from './passes/lowering.j
 export { groupProgram, type GroupProgram, type GroupOperand, type GroupArg, type GroupInstr } from './passes/group_program.js';
 export { isScalarConstant, scalarConstantValue } from './passes/scalar_constant.js';
 export * from './backend/backend.js';
+export * from './backend/tuning.js';
+export * from './backend/profile.js';
 export { checkFeed, checkFeedNames } from './backend/feeds.js';
 export { ReferenceBackend } from './reference/reference_backend.js';
 export * from './composite/nn.js';

@@ -76,6 +76,19 @@ export class Graph {
     }
   }
 
+  /**
+   * Runs `build` with the label scope replaced by `label` (restored afterwards): autodiff labels the
+   * gradient nodes of a node with that node's label, so plans and profiles say which layer they belong to.
+   */
+  scopeAs<T>(label: string, build: () => T): T {
+    const saved = this.scopes.splice(0, this.scopes.length, label);
+    try {
+      return build();
+    } finally {
+      this.scopes.splice(0, this.scopes.length, ...saved);
+    }
+  }
+
   private scopeLabel(label: string | undefined): string | undefined {
     if (this.scopes.length === 0) return label;
     const s = this.scopes.join('.');
