@@ -4,7 +4,7 @@
  * analytic FLOP count, and a warm-up-then-time loop. Public (exported from @dogo/cli). It measures only our
  * backends; the tfjs comparison lives in benchmarks/dogo-step so that the CLI never depends on tfjs.
  */
-import { Rng, sizeOf, type Backend, type KlReduction, type Plan } from '@dogo/core';
+import { Rng, sizeOf, type Backend, type Executable, type KlReduction, type Plan, type StepProfile } from '@dogo/core';
 import { ProjectionHead, Sequential, forwardFlops, nodeMacs, resnetSmall, type ResNet } from '@dogo/nn';
 import { CohortTrainer, DEFAULT_OPTIMIZER, FASHION_MNIST_NORMALIZATION, type CohortConfig, type CohortMember, type MemberLosses, type Normalization, type OptimizerConfig } from '@dogo/ssl';
 
@@ -205,11 +205,41 @@ export interface DogoStepMeasurement extends StepTiming {
   gflopsPerSecond: number;
   /** Losses of the last step, as a sanity check (NT-Xent starts near log(2N - 1)). */
   lastLosses: Record<string, MemberLosses>;
+  /** The kernel the backend chose for each tunable step (wasm convolutions, WebGPU GEMMs), where it reports them. */
+  kernelChoices: KernelChoiceSummary[];
+  /** One more step profiled per plan step (MeasureOptions.profile). */
+  profile?: StepProfile;
+}
+
+/** One tunable step's choice, backend-neutral: the layer, the op, what it runs and where that came from. */
+export interface KernelChoiceSummary {
+  readonly layer: string;
+  readonly op: string;
+  readonly choice: string;
+  readonly source: string;
 }
 
 export interface MeasureOptions extends TimingOptions {
   /** Seed of initialisation and augmentation (default 1). */
   seed?: number;
+  /** After timing, profile one more step (Executable.profile). */
+  profile?: boolean;
+}
+
+/** The kernel choices of an executable: wasm's convChoices or WebGPU's kernelChoices, if it has either. */
+export function kernelChoicesOf(exe: Executable): KernelChoiceSummary[] {
+  const e = exe as Partial<{
+    convChoices: readonly { label: string; shape: { direction: string }; algorithm: string; source: string }[];
+    kernelChoices: readonly { label: string; op: string; choice: { tiling: string; splits?: number; phases?: boolean }; source: string }[];
+  }>;
+  if (e.convChoices) return e.convChoices.map((c) => ({ layer: c.label, op: `conv2d ${c.shape.direction}`, choice: c.algorithm, source: c.source }));
+  if (e.kernelChoices) {
+    return e.kernelChoices.map((c) => ({
+      layer: c.label, op: c.op, source: c.source,
+      choice: [c.choice.tiling, c.choice.splits && c.choice.splits > 1 ? `split ${c.choice.splits}` : '', c.choice.phases === false ? 'no phases' : ''].filter(Boolean).join(' '),
+    }));
+  }
+  return [];
 }
 
 /** Builds the cohort of `spec` on `backend` with CohortTrainer.create and times its training step on random images. */
@@ -224,12 +254,15 @@ export async function measureDogoStep(backend: Backend, spec: DogoStepSpec, opti
     const timing = await timeSteps(async () => {
       lastLosses = (await trainer.trainStep(images)).losses;
     }, options);
+    const profile = options.profile ? await trainer.profileStep(images) : undefined;
     return {
       backend: backend.name, batchSize: spec.batchSize, compileSeconds, ...timing,
       imagesPerSecond: spec.batchSize / timing.secondsPerStep,
       flops, planFlopsPerStep: planFlops(trainer.executable.plan), planPeakBytes: trainer.executable.plan.peakBytes,
       gflopsPerSecond: flops.perStep / timing.secondsPerStep / 1e9,
       lastLosses,
+      kernelChoices: kernelChoicesOf(trainer.executable),
+      ...(profile ? { profile } : {}),
     };
   } finally {
     trainer.destroy();

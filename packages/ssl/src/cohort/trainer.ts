@@ -4,7 +4,7 @@
  * returns every model's loss with its NT-Xent and distillation parts. Same seed and backend, same losses.
  */
 import type { Module } from '@dogo/nn';
-import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState } from '@dogo/core';
+import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
 import { learningRate } from '../optim/schedule.js';
@@ -70,11 +70,11 @@ export class CohortTrainer {
     return new CohortTrainer(config, options, step, executable);
   }
 
-  /** Runs one step on a raw uint8 batch [N,C,H,W]. */
-  async trainStep(images: Uint8Array): Promise<StepMetrics> {
+  /** The feeds of the next step for a raw uint8 batch (draws its augmentation), and each member's learning rate. */
+  private nextFeeds(images: Uint8Array, caller: string): { feeds: Record<string, Float32Array>; lrs: number[] } {
     const { config } = this;
     if (images.length !== this.imageBuf.length) {
-      throw new DogoError(`trainStep: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
+      throw new DogoError(`${caller}: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
     }
     this.imageBuf.set(images);
     const feeds: Record<string, Float32Array> = { [this.step.feeds.images]: this.imageBuf, [this.step.feeds.step]: Float32Array.of(this.stepIndex + 1) };
@@ -91,6 +91,25 @@ export class CohortTrainer {
       learningRate({ base: m.optimizer.lr, totalSteps: this.options.totalSteps, warmupSteps: m.optimizer.warmupSteps ?? 0, kind: m.optimizer.schedule ?? 'cosine' }, this.stepIndex),
     );
     lrs.forEach((lr, i) => (feeds[this.step.feeds.lr[i]!] = Float32Array.of(lr)));
+    return { feeds, lrs };
+  }
+
+  /**
+   * Runs one step like trainStep, with every plan step timed by the backend (Executable.profile): where the
+   * step's time goes, per kernel kind and layer. Throws when the backend cannot profile.
+   */
+  async profileStep(images: Uint8Array): Promise<StepProfile> {
+    if (!this.executable.profile) throw new DogoError(`profileStep: the ${this.executable.backend} backend cannot profile a step`);
+    const { feeds } = this.nextFeeds(images, 'profileStep');
+    const profile = await this.executable.profile(feeds);
+    this.stepIndex++;
+    return profile;
+  }
+
+  /** Runs one step on a raw uint8 batch [N,C,H,W]. */
+  async trainStep(images: Uint8Array): Promise<StepMetrics> {
+    const { config } = this;
+    const { feeds, lrs } = this.nextFeeds(images, 'trainStep');
     const out = await this.executable.run(feeds);
     const losses: Record<string, MemberLosses> = {};
     config.members.forEach((m, i) => {
