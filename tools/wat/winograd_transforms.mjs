@@ -4,20 +4,25 @@
 // A variant computes an m x m output tile from an alpha x alpha input tile (alpha = m + 2):
 //   Y = AT [ (G g GT) . (BT d B) ] A
 // with g the 3 x 3 filter, d the input tile, `.` the elementwise product. BT, G, AT are the matrices below
-// (rows as arrays). The input and output transforms run as programs over an `ops` interface (add, sub,
-// madd(a, k, b) = a*k + b) so one text serves the WAT emitter (f32x4 values) and the check below (numbers):
-// checkPrograms() evaluates every program on unit vectors and compares it with its matrix, so a program
-// and its matrix cannot disagree. The filter transform runs in float64 straight from G.
+// (rows as arrays). Its adjoint gives the filter gradient of one tile: dg = GT [ (A dY AT) . (BT d B) ] G,
+// summed over tiles. The input transform (BT), the output transform (AT) and its adjoint (A = AT
+// transposed, m values in, alpha out) run as programs over an `ops` interface (add, sub, neg, scale(a, k) =
+// a*k, madd(a, k, b) = a*k + b) so one text serves the WAT emitter (f32x4 values) and the check below
+// (numbers): checkPrograms() evaluates every program on unit vectors and compares it with its matrix, so a
+// program and its matrix cannot disagree. The filter transform and its adjoint run in float64 from G.
 //
 // Interpolation points: F(2,3) 0, 1, -1, inf; F(4,3) 0, 1, -1, 2, -2, inf; F(6,3) adds 1/2, -1/2. Larger
 // tiles cut more multiplies (F(2,3) 2.25x fewer than direct, F(4,3) 4x, F(6,3) 5.06x) but lose float32
 // accuracy (the transforms' coefficients grow); packages/backend-wasm/README.md has the measured errors.
 
-/** @typedef {{ add: (a: any, b: any) => any, sub: (a: any, b: any) => any, madd: (a: any, k: number, b: any) => any }} Ops */
+/**
+ * @typedef {{ add: (a: any, b: any) => any, sub: (a: any, b: any) => any, neg: (a: any) => any,
+ *   scale: (a: any, k: number) => any, madd: (a: any, k: number, b: any) => any }} Ops
+ */
 
 /**
  * @typedef {{ m: number, alpha: number, BT: number[][], G: number[][], AT: number[][],
- *   input: (d: any[], o: Ops) => any[], output: (v: any[], o: Ops) => any[] }} WinogradTransform
+ *   input: (d: any[], o: Ops) => any[], output: (v: any[], o: Ops) => any[], outputAdjoint: (d: any[], o: Ops) => any[] }} WinogradTransform
  */
 
 /** The variants by name: the output tile edge m, the input tile edge alpha, matrices and programs. */
@@ -30,6 +35,7 @@ export const WINOGRAD_TRANSFORMS = /** @type {Record<'f2' | 'f4' | 'f6', Winogra
     AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
     input: ([d0, d1, d2, d3], o) => [o.sub(d0, d2), o.add(d1, d2), o.sub(d2, d1), o.sub(d1, d3)],
     output: ([m0, m1, m2, m3], o) => [o.add(o.add(m0, m1), m2), o.sub(o.sub(m1, m2), m3)],
+    outputAdjoint: ([d0, d1], o) => [d0, o.add(d0, d1), o.sub(d0, d1), o.neg(d1)],
   },
   f4: {
     m: 4,
@@ -71,6 +77,10 @@ export const WINOGRAD_TRANSFORMS = /** @type {Record<'f2' | 'f4' | 'f6', Winogra
     output: ([m0, m1, m2, m3, m4, m5], o) => {
       const p12 = o.add(m1, m2), q12 = o.sub(m1, m2), p34 = o.add(m3, m4), q34 = o.sub(m3, m4);
       return [o.add(o.add(m0, p12), p34), o.madd(q34, 2, q12), o.madd(p34, 4, p12), o.add(o.madd(q34, 8, q12), m5)];
+    },
+    outputAdjoint: ([d0, d1, d2, d3], o) => {
+      const e = o.add(d0, d2), od = o.add(d1, d3), e2 = o.madd(d2, 4, d0), o2 = o.madd(d3, 8, o.add(d1, d1));
+      return [d0, o.add(e, od), o.sub(e, od), o.add(e2, o2), o.sub(e2, o2), d3];
     },
   },
   f6: {
@@ -133,11 +143,20 @@ export const WINOGRAD_TRANSFORMS = /** @type {Record<'f2' | 'f4' | 'f6', Winogra
         o.add(o.madd(q56, 1 / 32, o.madd(q34, 32, q12)), m7),
       ];
     },
+    outputAdjoint: ([d0, d1, d2, d3, d4, d5], o) => {
+      const e1 = o.add(o.add(d0, d2), d4), o1 = o.add(o.add(d1, d3), d5);
+      const e3 = o.madd(d4, 16, o.madd(d2, 4, d0)), o3 = o.madd(d5, 32, o.madd(d3, 8, o.add(d1, d1)));
+      const e5 = o.madd(d4, 1 / 16, o.madd(d2, 1 / 4, d0)), o5 = o.madd(d1, 1 / 2, o.madd(d3, 1 / 8, o.scale(d5, 1 / 32)));
+      return [d0, o.add(e1, o1), o.sub(e1, o1), o.add(e3, o3), o.sub(e3, o3), o.add(e5, o5), o.sub(e5, o5), d5];
+    },
   },
 });
 
 /** The ops interface over numbers (for the check and for float64 reference transforms). */
-export const NUMBER_OPS = /** @type {Ops} */ ({ add: (a, b) => a + b, sub: (a, b) => a - b, madd: (a, k, b) => a * k + b });
+export const NUMBER_OPS = /** @type {Ops} */ ({ add: (a, b) => a + b, sub: (a, b) => a - b, neg: (a) => -a, scale: (a, k) => a * k, madd: (a, k, b) => a * k + b });
+
+/** A matrix transposed. */
+export const transpose = (/** @type {number[][]} */ mat) => mat[0].map((_, j) => mat.map((row) => row[j]));
 
 /**
  * Throws when a program disagrees with its matrix (evaluated on every unit vector) or when the matrices do
@@ -145,7 +164,7 @@ export const NUMBER_OPS = /** @type {Ops} */ ({ add: (a, b) => a + b, sub: (a, b
  */
 export function checkPrograms() {
   for (const [name, t] of Object.entries(WINOGRAD_TRANSFORMS)) {
-    for (const [which, matrix, program] of /** @type {const} */ ([['input', t.BT, t.input], ['output', t.AT, t.output]])) {
+    for (const [which, matrix, program] of /** @type {const} */ ([['input', t.BT, t.input], ['output', t.AT, t.output], ['output adjoint', transpose(t.AT), t.outputAdjoint]])) {
       const cols = matrix[0].length;
       for (let j = 0; j < cols; j++) {
         const unit = Array.from({ length: cols }, (_, q) => (q === j ? 1 : 0));

@@ -93,7 +93,7 @@ export const KERNELS: Record<KernelOpName | BroadcastOpName, Emitter> = {
   conv2d_backward_weight: (env, v) => {
     const [x, dy] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
     const a = attrsOf(v, 'conv2d_backward_weight');
-    env.rt.conv2dBackwardWeight({ ...conv(a, x.shape, a.weightShape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index) });
+    env.rt.conv2dBackwardWeight({ ...conv(a, x.shape, a.weightShape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index), algorithm: env.convAlgorithm(v.index) });
   },
   max_pool2d: (env, v) => {
     const x = env.plan.values[v.inputs[0]!]!;

@@ -2,13 +2,13 @@
  * Conv2d launch planning (NCHW, weights [O,C,KH,KW]): geometry, output size, the algorithm, per-thread
  * im2col scratch and the work split. Forward: by images when there are at least as many images as threads,
  * else by output pixels; backward-data: by images, else by input channels; backward-weight: by columns of dw
- * (C*KH*KW), so no two threads write the same output and no reduction is needed. A 3x3 stride-1 forward or
- * input gradient may instead run a Winograd kernel (winograd.ts) when the caller asks for one.
+ * (C*KH*KW), so no two threads write the same output and no reduction is needed. A 3x3 stride-1 convolution
+ * may instead run a Winograd kernel (winograd.ts) in any direction when the caller asks for one.
  * Kernel contracts: tools/wat/conv2d.mjs, tools/wat/winograd.mjs.
  */
 import { checkSizes, KernelParamError, launch, type KernelLaunch, type PlanContext } from './launch.js';
 import { splitRange } from './split.js';
-import { planWinograd, WINOGRAD_TRANSFORM_NAMES, type WinogradTransform } from './winograd.js';
+import { planWinograd, planWinogradWeightGrad, WINOGRAD_TRANSFORM_NAMES, type WinogradTransform } from './winograd.js';
 
 /**
  * How a convolution runs: 'im2col' (a GEMM over im2col columns, or over the input itself for 1x1 stride-1
@@ -35,7 +35,7 @@ export interface Conv2dForwardParams extends Conv2dGeometry { x: number; weight:
 /** dx = conv_transpose(dy, w) (overwrites dx). */
 export interface Conv2dBackwardDataParams extends Conv2dGeometry { dy: number; weight: number; dx: number; algorithm?: Conv2dAlgorithm }
 /** dw (+)= correlation of x and dy. */
-export interface Conv2dBackwardWeightParams extends Conv2dGeometry { x: number; dy: number; dw: number; accumulate?: boolean }
+export interface Conv2dBackwardWeightParams extends Conv2dGeometry { x: number; dy: number; dw: number; accumulate?: boolean; algorithm?: Conv2dAlgorithm }
 
 /** Output height and width; throws when the kernel does not fit the padded input. */
 export function conv2dOutputSize(g: Conv2dGeometry): { oh: number; ow: number } {
@@ -57,13 +57,13 @@ function geometry(kernel: string, g: Conv2dGeometry) {
 
 /**
  * The algorithms that can run a convolution in `direction`: im2col always; Winograd for 3x3 stride-1
- * forward convolutions, and for input gradients whose padding is at most 2 (the flipped convolution pads
- * by 2 - p). Weight gradients run im2col.
+ * forward convolutions and weight gradients, and for input gradients whose padding is at most 2 (the
+ * flipped convolution pads by 2 - p).
  */
 export function conv2dAlgorithms(g: Conv2dGeometry, direction: Conv2dDirection): Conv2dAlgorithm[] {
   const s1 = (g.strideH ?? 1) === 1 && (g.strideW ?? 1) === 1;
-  const winograd = g.kh === 3 && g.kw === 3 && s1 && direction !== 'backward_weight'
-    && (direction === 'forward' || ((g.padH ?? 0) <= 2 && (g.padW ?? 0) <= 2));
+  const winograd = g.kh === 3 && g.kw === 3 && s1
+    && (direction !== 'backward_data' || ((g.padH ?? 0) <= 2 && (g.padW ?? 0) <= 2));
   return winograd ? [...CONV2D_ALGORITHMS] : ['im2col'];
 }
 
@@ -136,6 +136,10 @@ export function planConv2dBackwardData(ctx: PlanContext, p: Conv2dBackwardDataPa
 
 export function planConv2dBackwardWeight(ctx: PlanContext, p: Conv2dBackwardWeightParams): KernelLaunch {
   const { geo, oh, ow, direct, ckk } = geometry('conv2dBackwardWeight', p);
+  if (p.algorithm !== undefined && p.algorithm !== 'im2col') {
+    const t = winogradOf('conv2dBackwardWeight', p, 'backward_weight', p.algorithm);
+    return planWinogradWeightGrad(ctx, t, { x: p.x, dy: p.dy, dw: p.dw, accumulate: p.accumulate ?? false, n: p.n, c: p.c, h: p.h, w: p.w, o: p.o, padH: p.padH ?? 0, padW: p.padW ?? 0, oh, ow });
+  }
   const head = [p.x, p.dy, p.dw, p.accumulate ? 1 : 0, ...geo];
   const ohw = oh * ow;
   const T = Math.min(ctx.threads, Math.max(1, Math.floor((p.n * p.o * ohw * ckk) / (1 << 18))));

@@ -46,6 +46,7 @@ export function warmUp(rt: WasmRuntime): void {
     for (const algorithm of ['winograd_f2', 'winograd_f4', 'winograd_f6'] as const) {
       rt.conv2dForward({ ...geo, x: a, weight: b, y: c, algorithm });
       rt.conv2dBackwardData({ ...geo, dy: a, weight: b, dx: c, algorithm });
+      rt.conv2dBackwardWeight({ ...geo, x: a, dy: b, dw: c, algorithm });
     }
     const pool = { planes: 8, h: 8, w: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 };
     rt.maxPool2dForward({ ...pool, x: small, y: out });

@@ -145,7 +145,7 @@ export class WasmRuntime {
   conv2dForward(p: Conv2dForwardParams): void { for (const l of planConv2dForward(this.ctx, p)) this.exec(l); }
   /** Gradient of a convolution with respect to its input (overwrites dx); `p.algorithm` as for conv2dForward. */
   conv2dBackwardData(p: Conv2dBackwardDataParams): void { for (const l of planConv2dBackwardData(this.ctx, p)) this.exec(l); }
-  /** Gradient of a convolution with respect to its weights. */
+  /** Gradient of a convolution with respect to its weights; `p.algorithm` as for conv2dForward. */
   conv2dBackwardWeight(p: Conv2dBackwardWeightParams): void { this.exec(planConv2dBackwardWeight(this.ctx, p)); }
   /** Max pooling forward over NCHW planes. */
   maxPool2dForward(p: Pool2dGeometry & { x: number; y: number }): void {

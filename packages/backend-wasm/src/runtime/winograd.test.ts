@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from './wasm_runtime.js';
-import { randomFloats, refConv2dBackwardData, refConv2dForward, refConvOut, relativeL2, type RefConv } from './reference_kernels.js';
+import { randomFloats, refConv2dBackwardData, refConv2dBackwardWeight, refConv2dForward, refConvOut, relativeL2, type RefConv } from './reference_kernels.js';
 import { conv2dAlgorithms, type Conv2dAlgorithm } from './conv2d.js';
 import { KernelParamError } from './launch.js';
 
@@ -37,7 +37,7 @@ for (const variant of ['simd', 'relaxed'] as const) {
 
       for (const g of CASES) {
         for (const algorithm of ALGORITHMS) {
-          it(`${algorithm} forward and input gradient: ${g.name}`, () => {
+          it(`${algorithm} forward, input gradient, weight gradient: ${g.name}`, () => {
             const { oh, ow } = refConvOut(g);
             const X = randomFloats(g.n * g.c * g.h * g.w, 21), W = randomFloats(g.o * g.c * 9, 22), DY = randomFloats(g.n * g.o * oh * ow, 23);
             const x = rt.upload(X), w = rt.upload(W), dy = rt.upload(DY);
@@ -50,7 +50,13 @@ for (const variant of ['simd', 'relaxed'] as const) {
             rt.conv2dBackwardData({ ...geo(g), dy, weight: w, dx, algorithm });
             expect(relativeL2(rt.read(dx, X.length), refConv2dBackwardData(g, DY, W))).toBeLessThan(BOUND[algorithm]!);
             expect([...rt.read(y + DY.length * 4, 16), ...rt.read(dx + X.length * 4, 16)].every((v) => v === 7)).toBe(true);
-            for (const off of [x, w, dy, y, dx]) rt.free(off);
+            const dw = rt.allocF32(W.length);
+            rt.conv2dBackwardWeight({ ...geo(g), x, dy, dw, algorithm });
+            const dwRef = refConv2dBackwardWeight(g, X, DY);
+            expect(relativeL2(rt.read(dw, W.length), dwRef)).toBeLessThan(BOUND[algorithm]!);
+            rt.conv2dBackwardWeight({ ...geo(g), x, dy, dw, algorithm, accumulate: true });
+            expect(relativeL2(rt.read(dw, W.length), dwRef.map((v) => 2 * v))).toBeLessThan(BOUND[algorithm]!);
+            for (const off of [x, w, dy, y, dx, dw]) rt.free(off);
           });
         }
       }
@@ -59,10 +65,11 @@ for (const variant of ['simd', 'relaxed'] as const) {
 }
 
 describe('winograd applicability', () => {
-  it('applies to 3x3 stride-1 forward and input gradients (padding <= 2), never to weight gradients', () => {
+  it('applies to 3x3 stride-1 convolutions in every direction (input gradients: padding <= 2)', () => {
     const g = { n: 1, c: 4, h: 8, w: 8, o: 4, kh: 3, kw: 3, padH: 1, padW: 1 };
     expect(conv2dAlgorithms(g, 'forward')).toEqual(['im2col', 'winograd_f2', 'winograd_f4', 'winograd_f6']);
-    expect(conv2dAlgorithms(g, 'backward_weight')).toEqual(['im2col']);
+    expect(conv2dAlgorithms(g, 'backward_weight')).toEqual(['im2col', 'winograd_f2', 'winograd_f4', 'winograd_f6']);
+    expect(conv2dAlgorithms({ ...g, strideH: 2, strideW: 2 }, 'backward_weight')).toEqual(['im2col']);
     expect(conv2dAlgorithms({ ...g, strideH: 2, strideW: 2 }, 'forward')).toEqual(['im2col']);
     expect(conv2dAlgorithms({ ...g, kh: 5, kw: 5 }, 'forward')).toEqual(['im2col']);
     expect(conv2dAlgorithms({ ...g, padH: 3, padW: 3 }, 'backward_data')).toEqual(['im2col']);
