@@ -64,7 +64,8 @@ const THIN_N: GemmTilingName[] = ['tall4', 'tall8', 'tall16'];
 /**
  * The candidates of a step for a tune mode, the rule's choice first. quick: the rule's tiling, the square
  * tilings and (for thin GEMMs) the thin ones that fit, with the rule's split and no split, or both phase
- * choices; full: every tiling with split factors 1, 2, 4, ... up to 4x the rule's, and both phase choices.
+ * choices; full: every tiling with no split, the rule's split and 2, 4, ... up to 4x the rule's, and both
+ * phase choices.
  */
 export function gemmCandidates(op: TunableOp, d: GemmDims, mode: Exclude<TuneMode, 'off'>): GemmChoice[] {
   const rule = ruleChoice(op, d);
@@ -82,7 +83,7 @@ export function gemmCandidates(op: TunableOp, d: GemmDims, mode: Exclude<TuneMod
     if (op === 'conv2d_backward_weight') {
       const ruleSplits = chooseSplitK(GEMM_TILINGS[tiling], d.m, d.n, d.k).splits;
       const factors = mode === 'full'
-        ? [1, ...[2, 4, 8, 16, 32, 64].filter((f) => f <= Math.max(4 * ruleSplits, 4))]
+        ? [1, ruleSplits, ...[2, 4, 8, 16, 32, 64].filter((f) => f <= Math.max(4 * ruleSplits, 4))]
         : [1, ruleSplits];
       for (const f of new Set(factors)) {
         const split = chooseSplitK(GEMM_TILINGS[tiling], d.m, d.n, d.k, f);

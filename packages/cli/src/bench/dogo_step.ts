@@ -217,6 +217,8 @@ export interface KernelChoiceSummary {
   readonly op: string;
   readonly choice: string;
   readonly source: string;
+  /** Best milliseconds per candidate when the choice was timed (now or in the cache), the rule's or im2col first. */
+  readonly timings?: readonly { readonly name: string; readonly ms: number }[];
 }
 
 export interface MeasureOptions extends TimingOptions {
@@ -229,14 +231,23 @@ export interface MeasureOptions extends TimingOptions {
 /** The kernel choices of an executable: wasm's convChoices or WebGPU's kernelChoices, if it has either. */
 export function kernelChoicesOf(exe: Executable): KernelChoiceSummary[] {
   const e = exe as Partial<{
-    convChoices: readonly { label: string; shape: { direction: string }; algorithm: string; source: string }[];
-    kernelChoices: readonly { label: string; op: string; choice: { tiling: string; splits?: number; phases?: boolean }; source: string }[];
+    convChoices: readonly { label: string; shape: { direction: string }; algorithm: string; source: string; timings?: Record<string, number> }[];
+    kernelChoices: readonly {
+      label: string; op: string; choice: { tiling: string; splits?: number; phases?: boolean }; source: string;
+      timings?: readonly { name: string; ms: number }[];
+    }[];
   }>;
-  if (e.convChoices) return e.convChoices.map((c) => ({ layer: c.label, op: `conv2d ${c.shape.direction}`, choice: c.algorithm, source: c.source }));
+  if (e.convChoices) {
+    return e.convChoices.map((c) => ({
+      layer: c.label, op: `conv2d ${c.shape.direction}`, choice: c.algorithm, source: c.source,
+      ...(c.timings ? { timings: Object.entries(c.timings).map(([name, ms]) => ({ name, ms })) } : {}),
+    }));
+  }
   if (e.kernelChoices) {
     return e.kernelChoices.map((c) => ({
       layer: c.label, op: c.op, source: c.source,
       choice: [c.choice.tiling, c.choice.splits && c.choice.splits > 1 ? `split ${c.choice.splits}` : '', c.choice.phases === false ? 'no phases' : ''].filter(Boolean).join(' '),
+      ...(c.timings ? { timings: c.timings.map((t) => ({ name: t.name, ms: t.ms })) } : {}),
     }));
   }
   return [];
