@@ -13,16 +13,23 @@ interface OpfsRoot {
   }>;
 }
 
-function opfsRoot(): Promise<OpfsRoot> | null {
+/** OPFS's root directory getter where the browser has one (called only when the cache is first used). */
+function opfsRoot(): (() => Promise<OpfsRoot>) | null {
   const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsRoot> } } }).navigator?.storage;
-  return storage?.getDirectory ? storage.getDirectory() : null;
+  const getDirectory = storage?.getDirectory;
+  return getDirectory ? () => getDirectory.call(storage) : null;
 }
 
-/** A TuningCache in the OPFS file `name` (an object of key -> value). */
+/** A TuningCache in the OPFS file `name` (an object of key -> value); touches storage only when used. */
 export class OpfsTuningCache implements TuningCache {
   private entries: Promise<Record<string, unknown>> | null = null;
+  private rootDir: Promise<OpfsRoot> | null = null;
 
-  constructor(private readonly root: Promise<OpfsRoot>, readonly name = 'dogo-tuning.json') {}
+  constructor(private readonly getRoot: () => Promise<OpfsRoot>, readonly name = 'dogo-tuning.json') {}
+
+  private get root(): Promise<OpfsRoot> {
+    return (this.rootDir ??= this.getRoot());
+  }
 
   private async read(): Promise<Record<string, unknown>> {
     try {
