@@ -6,7 +6,7 @@
  * Tiny models on one fixed batch keep it fast and make the falling losses reliable.
  * Screenshots go to test-output/web/. Skips with a message without Chromium; fails under CI=true.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, TestRunner } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,8 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package for the web end-to-end test`);
   process.stderr.write(`[web e2e] SKIPPED: ${CHROMIUM} not found (apt-get install chromium to run the browser test)\n`);
+  // For the run's closing line, which groups skips by the install command at the end of the reason.
+  (TestRunner.getCurrentSuite().file.meta as Record<string, unknown>)['skipReason'] = `${CHROMIUM} not found (apt-get install chromium libvulkan1)`;
 }
 
 interface PageState {

@@ -3,6 +3,7 @@
  * is no GPU). Without an adapter, WebGPU tests skip with a visible message locally but FAIL when
  * CI=true (or DOGO_REQUIRE_WEBGPU=1), so CI never passes by skipping. Not part of the package build.
  */
+import { TestRunner } from 'vitest';
 import { KernelRunner } from './kernel_runner.js';
 import type { GpuDeviceHandle } from './device.js';
 
@@ -14,6 +15,9 @@ export interface TestGpu {
 }
 
 let cached: Promise<TestGpu | null> | null = null;
+
+/** Why this file's GPU tests skip, in the form the run's closing line groups by (tools/plain-summary-reporter.ts). */
+export const NO_GPU_SKIP_REASON = 'no WebGPU adapter: Dawn needs the Vulkan loader and SwiftShader (apt-get install chromium libvulkan1)';
 
 function required(): boolean {
   return process.env.CI === 'true' || process.env.DOGO_REQUIRE_WEBGPU === '1';
@@ -37,10 +41,12 @@ async function open(): Promise<TestGpu | null> {
 }
 
 /**
- * The shared test device, or null (after printing why) when there is no adapter and CI is not set.
- * Throws NoAdapterError when CI=true and no adapter is found.
+ * The shared test device, or null (after printing why, and marking the calling test file's module with the skip
+ * reason) when there is no adapter and CI is not set. Throws NoAdapterError when CI=true and no adapter is found.
  */
-export function getTestGpu(): Promise<TestGpu | null> {
+export async function getTestGpu(): Promise<TestGpu | null> {
   cached ??= open();
-  return cached;
+  const gpu = await cached;
+  if (!gpu) (TestRunner.getCurrentSuite().file.meta as Record<string, unknown>)['skipReason'] = NO_GPU_SKIP_REASON;
+  return gpu;
 }

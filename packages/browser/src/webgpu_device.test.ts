@@ -42,7 +42,7 @@ test('navigator.gpu backed by Dawn: device, info, software note, limit errors', 
   if (!gpu) {
     if (process.env.CI === 'true') throw new Error('no WebGPU adapter from Dawn in CI');
     process.stderr.write('[webgpu tests] SKIPPED: no Dawn adapter for the browser adapter test\n');
-    ctx.skip();
+    ctx.skip('no WebGPU adapter from Dawn (apt-get install chromium libvulkan1)');
   }
   setNavigator({ gpu });
   const handle = await requestBrowserGpuDevice();

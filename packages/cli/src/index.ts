@@ -2,6 +2,7 @@
 export { BACKENDS, createBackend, selectBackend, UnknownBackendError, type BackendEntry, type BackendChoiceOptions } from './backends.js';
 export { runConformance, listCaseFiles, type ConformanceSummary } from './conformance_runner.js';
 export { collectInfo, type InfoReport } from './commands/info.js';
+export { StopSignals, NEVER_STOP, STOP_SIGNALS, type StopControl, type StopSignal } from './train/stop_signals.js';
 export {
   DOGO_STEP_REFERENCE, REFERENCE_BACKEND_BENCH, FLOP_CONVENTION, FORWARD_BACKWARD_FACTOR, VIEWS_PER_MODEL, dogoStepCohort, dogoStepEncoder, dogoStepFlops,
   planFlops, timeSteps, randomImages, measureDogoStep, formatMeasurement, kernelChoicesOf,

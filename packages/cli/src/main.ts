@@ -5,10 +5,11 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { studyCommand } from './commands/study.js';
+import { describeSystemError } from './fs_errors.js';
 
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   train: { summary: 'DoGo pre-training (dogo train --help)', run: (a) => trainCommand(a) },
-  study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|full)', run: (a) => studyCommand(a) },
+  study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|decide|full; --render DIR)', run: (a) => studyCommand(a) },
   eval: { summary: 'kNN, linear and few-label accuracy of a run folder\'s checkpoint', run: (a) => evalCommand(a) },
   export: { summary: 'an encoder of a run as safetensors with PyTorch names', run: (a) => exportCommand(a) },
   info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },
@@ -35,8 +36,10 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: Error) => {
-    console.error(`dogo: ${e.message}`);
+  (e: unknown) => {
+    // A system error that escaped the commands' own wrapping still gets its path and a hint.
+    const err = describeSystemError(e);
+    console.error(`dogo: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

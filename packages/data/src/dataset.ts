@@ -43,3 +43,29 @@ export function classCounts(d: Dataset): number[] {
   for (let i = 0; i < d.count; i++) counts[d.labels[i]]++;
   return counts;
 }
+
+/**
+ * The first `perClass` images of each class, in file order, as a new dataset named `<name>[first N/class]`:
+ * a class-balanced subset that does not depend on a seed (the embedded subset is this of Fashion-MNIST).
+ * Throws a RangeError when perClass is not a positive integer or a class has fewer images.
+ */
+export function firstPerClass(d: Dataset, perClass: number): Dataset {
+  if (!Number.isInteger(perClass) || perClass < 1) throw new RangeError(`firstPerClass: perClass must be a positive integer, got ${perClass}`);
+  const counts = classCounts(d);
+  const short = counts.findIndex((c) => c < perClass);
+  if (short >= 0) throw new RangeError(`dataset "${d.name}": class ${d.classes[short]} has ${counts[short]} images, fewer than the ${perClass} asked for`);
+  const sample = d.channels * d.height * d.width;
+  const count = perClass * d.classes.length;
+  const images = new Uint8Array(count * sample);
+  const labels = new Int32Array(count);
+  const taken = new Array<number>(d.classes.length).fill(0);
+  let k = 0;
+  for (let i = 0; i < d.count && k < count; i++) {
+    const l = d.labels[i];
+    if (taken[l] === perClass) continue;
+    taken[l]++;
+    images.set(d.images.subarray(i * sample, (i + 1) * sample), k * sample);
+    labels[k++] = l;
+  }
+  return { ...d, name: `${d.name}[first ${perClass}/class]`, images, labels, count };
+}

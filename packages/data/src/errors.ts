@@ -15,3 +15,11 @@ export class DatasetNotFoundError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Two splits that must describe the same kind of images do not: another image size, channel count or class list. */
+export class DatasetMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

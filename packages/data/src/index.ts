@@ -3,8 +3,9 @@
  * and the seeded batch loader. Public entry; platform-neutral. File access lives in "@dogo/data/node".
  */
 export type { Dataset } from './dataset.js';
-export { checkDataset, classCounts } from './dataset.js';
-export { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
+export { checkDataset, classCounts, firstPerClass } from './dataset.js';
+export { CorruptDatasetError, DatasetMismatchError, DatasetNotFoundError } from './errors.js';
+export { checkSplitsAgree } from './splits.js';
 export { isGzip, gunzip } from './gzip.js';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxImages, readIdxLabels } from './idx.js';
 export type { IdxImages, IdxLabels } from './idx.js';

@@ -11,6 +11,7 @@ export * from './optim/schedule.js';
 export * from './cohort/cohort_config.js';
 export * from './cohort/cohort_step.js';
 export * from './cohort/trainer.js';
+export { findNonFiniteTensor, firstBadValue, PARAMETER_OVERFLOW } from './cohort/state_health.js';
 export * from './eval/features.js';
 export * from './eval/knn.js';
 export * from './eval/linear_probe.js';

@@ -1,17 +1,17 @@
 /**
- * Every conformance vector (../shared/vectors) on the wasm backend, with both kernel builds (plain SIMD and
- * relaxed SIMD, forced explicitly), on one thread and on two, fused and (one build) unfused, with every
- * Winograd transform forced on the convolutions it applies to, and with tuning on: the tolerances are the
- * vectors' own, whatever the algorithm.
+ * Every conformance vector (the repository's vectors/, and ../shared/vectors where present) on the wasm
+ * backend, with both kernel builds (plain SIMD and relaxed SIMD, forced explicitly), on one thread and on two,
+ * fused and (one build) unfused, with every Winograd transform forced on the convolutions it applies to, and
+ * with tuning on: the tolerances are the vectors' own, whatever the algorithm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCase, formatFailure, runCase, type Backend } from '@dogo/core';
 import { WasmRuntime } from '../runtime/wasm_runtime.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm_backend.js';
-import { testWorkerHost, vectorCases, vectorsDir } from './test_worker_host.js';
+import { testWorkerHost, vectorCases } from './test_worker_host.js';
+import { vectorSets } from '../../../../tools/vectors/vector_folders.js';
 
-const dir = vectorsDir();
-const cases = dir ? vectorCases(dir) : [];
+const cases = vectorSets().flatMap((s) => vectorCases(s.dir).map(([name, json]): [string, unknown] => [`${s.name}/${name}`, json]));
 
 const configs: { variant: 'simd' | 'relaxed'; threads: number; options?: WasmBackendOptions }[] = [
   { variant: 'simd', threads: 1 },
@@ -31,7 +31,7 @@ const describeOptions = (o: WasmBackendOptions | undefined) =>
   [o?.fuse === false ? ', unfused' : '', o?.convAlgorithm ? `, ${o.convAlgorithm}` : '', o?.tune ? `, tune ${o.tune}` : ''].join('');
 
 for (const cfg of configs) {
-  describe.skipIf(!dir)(`wasm conformance: ${cfg.variant}, ${cfg.threads} thread(s)${describeOptions(cfg.options)}`, () => {
+  describe(`wasm conformance: ${cfg.variant}, ${cfg.threads} thread(s)${describeOptions(cfg.options)}`, () => {
     let rt: WasmRuntime;
     beforeAll(async () => {
       rt = await WasmRuntime.create({ variant: cfg.variant, threads: cfg.threads, workerHost: testWorkerHost(), warmUp: false });

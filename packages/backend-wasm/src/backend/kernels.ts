@@ -18,7 +18,7 @@ const inputOf = (env: EmitEnv, v: PlanValue, k: number) => env.plan.values[v.inp
  * Records y[i . yStrides] = x[i . xStrides] over `dims` (4-byte elements, strides in elements), collapsing
  * dims that are contiguous in both and splitting ranks above four into several launches.
  */
-export function emitCopy(env: EmitEnv, dims: Shape, x: number, xStrides: readonly number[], y: number, yStrides: readonly number[]): void {
+function emitCopy(env: EmitEnv, dims: Shape, x: number, xStrides: readonly number[], y: number, yStrides: readonly number[]): void {
   if (sizeOf(dims) === 0) return;
   const d: number[] = [], xs: number[] = [], ys: number[] = [];
   dims.forEach((n, ax) => {

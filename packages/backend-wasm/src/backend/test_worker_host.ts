@@ -1,12 +1,11 @@
 /// <reference types="node" />
 /**
  * Test helper: a WorkerHost on worker_threads for this package's own tests (the shipped one is @dogo/node's
- * nodeWorkerHost, which this package may not import), and the vectors folder. Not exported.
+ * nodeWorkerHost, which this package may not import), and the cases of a vectors folder. Not exported.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { WorkerHost } from '../runtime/thread_pool.js';
 
@@ -27,15 +26,6 @@ export function testWorkerHost(): WorkerHost {
       return { terminate: () => { stopping = true; return worker.terminate(); } };
     },
   };
-}
-
-/** <repo>/../shared/vectors, or null (an error under CI=true). */
-export function vectorsDir(): string | null {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/vectors');
-  if (existsSync(dir)) return dir;
-  if (process.env['CI'] === 'true') throw new Error(`conformance vectors not found at ${dir}; CI must provide ../shared/vectors`);
-  console.warn(`SKIPPED wasm conformance: ${dir} not found`);
-  return null;
 }
 
 /** Every case file under the vectors folder: [relative name, parsed JSON]. */

@@ -1,10 +1,12 @@
 import v8 from 'node:v8';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from './wasm_runtime.js';
 import {
   randomFloats, refConv2dBackwardData, refConv2dBackwardWeight, refConv2dForward, refConvOut, relativeL2, type RefConv,
 } from './reference_kernels.js';
+import { REPO_ROOT, vectorFile } from '../../../../tools/vectors/vector_folders.js';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -47,14 +49,12 @@ for (const variant of ['simd', 'relaxed'] as const) {
       });
     }
 
-    // PyTorch conformance vectors, where the shared folder is present (the bias is a graph add: added here;
-    // its gradient is the backend's, checked by the conformance suite)
-    const dir = new URL('../../../../../shared/vectors/ops/', import.meta.url);
-    const files = ['conv3x3_s1.json', 'conv3x3_s2.json', 'conv1x1_s2.json', 'conv7x7_s2_bias.json', 'conv3x3_s1_p0.json'];
-    for (const f of files) {
-      const path = new URL(f, dir);
-      it.skipIf(!existsSync(path))(`conformance vector ${f}`, () => {
-        const v = JSON.parse(readFileSync(path, 'utf8'));
+    // PyTorch conformance vectors: the repository's, and the shared set's where present (the bias is a graph
+    // add: added here; its gradient is the backend's, checked by the conformance suite)
+    const files = ['conv3x3_s1.json', 'conv3x3_s2.json', 'conv1x1_s2.json', 'conv7x7_s2_bias.json', 'conv3x3_s1_p0.json'].flatMap((f) => vectorFile(`ops/${f}`));
+    for (const file of files) {
+      it(`conformance vector ${path.relative(REPO_ROOT, file)}`, () => {
+        const v = JSON.parse(readFileSync(file, 'utf8'));
         const t = (name: string, src = v.inputs) => src[name] && { shape: src[name].shape as number[], data: new Float32Array(Uint8Array.from(Buffer.from(src[name].data, 'base64')).buffer) };
         const X = t('x')!, W = t('weight')!, B = t('bias'), Y = t('y', v.outputs)!;
         const [n, c, h, w] = X.shape, [o, , kh, kw] = W.shape;

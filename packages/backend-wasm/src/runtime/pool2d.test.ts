@@ -1,9 +1,11 @@
 /** The pooling kernels against float64 loops, in both builds, and against PyTorch's vectors where present. */
 import v8 from 'node:v8';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from './wasm_runtime.js';
 import { randomFloats, refAvgPool, refMaxPool, relativeL2, type RefPool } from './reference_kernels.js';
+import { REPO_ROOT, vectorFile } from '../../../../tools/vectors/vector_folders.js';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -41,11 +43,10 @@ for (const variant of ['simd', 'relaxed'] as const) {
       });
     }
 
-    const dir = new URL('../../../../../shared/vectors/ops/', import.meta.url);
-    for (const f of ['maxpool3x3_s2.json', 'avgpool2x2.json']) {
-      const path = new URL(f, dir);
-      it.skipIf(!existsSync(path))(`conformance vector ${f}`, () => {
-        const v = JSON.parse(readFileSync(path, 'utf8'));
+    // PyTorch conformance vectors: the repository's, and the shared set's where present
+    for (const file of ['maxpool3x3_s2.json', 'avgpool2x2.json'].flatMap((f) => vectorFile(`ops/${f}`))) {
+      it(`conformance vector ${path.relative(REPO_ROOT, file)}`, () => {
+        const v = JSON.parse(readFileSync(file, 'utf8'));
         const t = (src: Record<string, { shape: number[]; data: string }>, name: string) =>
           ({ shape: src[name]!.shape, data: new Float32Array(Uint8Array.from(Buffer.from(src[name]!.data, 'base64')).buffer) });
         const X = t(v.inputs, 'x'), Y = t(v.outputs, 'y'), DY = v.seeds?.y ? t(v.seeds, 'y') : null, DX = v.grads?.x ? t(v.grads, 'x') : null;

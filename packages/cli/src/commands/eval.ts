@@ -13,7 +13,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (!dir) throw new ConfigError('usage: dogo eval RUN_DIR [--backend NAME] [--data SPEC] [--linear-epochs N]');
   const config = readRunConfig(dir);
   if (values['linear-epochs'] !== undefined) config.linearEpochs = Number(values['linear-epochs']);
-  const data = await loadData(values.data ?? config.data);
+  const data = values.data ? await loadData(values.data) : await loadData(config.data, config.trainSubset);
   const { backend, reason } = await selectBackend(values.backend ?? config.backend, { threads: config.threads });
   console.log(`backend: ${backend.name} (${reason})`);
   const { step, encoders } = readEncoders(dir);

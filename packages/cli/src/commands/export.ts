@@ -2,6 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeSafetensors, type SafeTensor } from '@dogo/nn';
+import { NonFiniteStateError, findNonFiniteTensor } from '@dogo/ssl';
+import { fsStep } from '../fs_errors.js';
 import { buildEncoder } from '../train/models.js';
 import { ConfigError } from '../train/train_config.js';
 import { readEncoders, readRunConfig, readRunData } from './run_folder.js';
@@ -23,8 +25,12 @@ export async function exportCommand(args: string[]): Promise<number> {
     if (!w) throw new ConfigError(`checkpoint lacks "${n}" of ${name}`);
     tensors[n] = { dtype: 'F32', shape: [...spec.shape], data: w };
   }
+  const bad = findNonFiniteTensor(Object.fromEntries(Object.entries(weights).map(([k, data]) => [k, { data }])));
+  if (bad) {
+    throw new NonFiniteStateError(`${dir}: the checkpoint at step ${step} holds non-finite weights of ${name} (${bad}); nothing was exported; resume from an earlier checkpoint (--keep-checkpoints, --resume-from) with a lower learning rate`);
+  }
   const out = values.out ?? `${dir}/${name}-encoder.safetensors`;
-  writeFileSync(out, encodeSafetensors(tensors, { source: 'dogo', model: name, arch: mc.arch, step: String(step) }));
+  fsStep('write', out, () => writeFileSync(out, encodeSafetensors(tensors, { source: 'dogo', model: name, arch: mc.arch, step: String(step) })));
   console.log(`wrote ${out}: ${Object.keys(tensors).length} tensors of ${name} (${mc.arch}) at step ${step}`);
   return 0;
 }

@@ -1,13 +1,23 @@
 /** Reading a finished or interrupted run folder: its config.json and the encoders in its checkpoint. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, validateConfig, type TrainConfig } from '../train/train_config.js';
+import { ConfigError, type TrainConfig } from '../train/train_config.js';
+import { validateConfig } from '../train/train_config_schema.js';
+import { fsStep } from '../fs_errors.js';
 import { loadCheckpoint } from '../train/checkpoint_files.js';
 
 export function readRunConfig(dir: string): TrainConfig {
   const f = path.join(dir, 'config.json');
   if (!existsSync(f)) throw new ConfigError(`${dir} is not a run folder: config.json not found; pass the --out folder of a \`dogo train\` run`);
-  return validateConfig(JSON.parse(readFileSync(f, 'utf8')) as TrainConfig, f);
+  let value: unknown;
+  try {
+    value = JSON.parse(fsStep('read', f, () => readFileSync(f, 'utf8')));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new ConfigError(`${f} is not valid JSON (${e.message}); the run folder is damaged`);
+    throw e;
+  }
+  // Folders of runs from before keepCheckpoints existed lack it; everything else must be as written.
+  return validateConfig({ keepCheckpoints: 1, ...(value as object) }, f);
 }
 
 /** Encoder weights of every model in the run's last checkpoint, under PyTorch names. */
@@ -26,5 +36,5 @@ export function readEncoders(dir: string): { step: number; encoders: Record<stri
 export function readRunData(dir: string): { imageShape: [number, number, number]; classes: string[] } {
   const f = path.join(dir, 'run.json');
   if (!existsSync(f)) throw new ConfigError(`${dir}: run.json not found; the run folder is incomplete`);
-  return JSON.parse(readFileSync(f, 'utf8')) as { imageShape: [number, number, number]; classes: string[] };
+  return JSON.parse(fsStep('read', f, () => readFileSync(f, 'utf8'))) as { imageShape: [number, number, number]; classes: string[] };
 }

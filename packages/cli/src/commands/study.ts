@@ -1,43 +1,62 @@
 /**
  * `dogo study`: trains the DoGo cohort and each model alone with the same budget over S seeds, runs every
- * evaluation (kNN, linear, 1% and 10% labels, noisy labels, shifted test sets) and writes one report.
+ * evaluation (kNN, linear, 1% and 10% labels, noisy labels, shifted test sets) and writes one report with the
+ * statistics of the paired differences. `--render DIR` re-renders DIR's report from its study.json.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { shiftedTestSets } from '@dogo/data';
+import { firstPerClass, shiftedTestSets } from '@dogo/data';
 import { selectBackend } from '../backends.js';
 import { loadData } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
-import { ConfigError, mergeConfig, PRESETS, validateConfig } from '../train/train_config.js';
+import { ConfigError, mergeConfig, PRESETS } from '../train/train_config.js';
+import { validateConfig } from '../train/train_config_schema.js';
+import { openRunFolder } from '../train/run_folder_setup.js';
+import { NEVER_STOP } from '../train/stop_signals.js';
 import { readConfigFile } from './train.js';
 import { normalizationFor, runTraining } from '../train/train_run.js';
 import { readEncoders } from './run_folder.js';
 import { scoreEncoder, type EncoderScores } from '../study/study_eval.js';
 import { STUDY_PRESETS } from '../study/study_config.js';
-import { writeStudyReport, type StudyResult, type StudyRun } from '../study/study_report.js';
+import { writeStudyReport } from '../study/study_report.js';
+import { readStudyResult, type StudyResult, type StudyRun } from '../study/study_result.js';
+import { stopReason } from '../study/study_stop.js';
 
 export async function studyCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
-    options: { 'ood-data': { type: 'string' }, config: { type: 'string' }, preset: { type: 'string', default: 'quick' }, seeds: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' } },
+    options: { 'ood-data': { type: 'string' }, config: { type: 'string' }, preset: { type: 'string', default: 'quick' }, seeds: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' }, render: { type: 'string' }, 'max-minutes': { type: 'string' } },
   });
+  if (values.render !== undefined) {
+    // No training: the report (Markdown, plots, summary and statistics) again from the recorded scores.
+    console.log(`report: ${writeStudyReport(values.render, readStudyResult(path.join(values.render, 'study.json')))}`);
+    return 0;
+  }
   const preset = STUDY_PRESETS[values.preset!];
   if (!preset) throw new ConfigError(`unknown study preset "${values.preset}"; choose ${Object.keys(STUDY_PRESETS).join(', ')}`);
   const seeds = values.seeds ? Number(values.seeds) : preset.seeds;
   if (!Number.isInteger(seeds) || seeds < 1) throw new ConfigError(`--seeds must be a positive integer, got ${values.seeds}`);
+  const maxMinutes = values['max-minutes'] !== undefined ? Number(values['max-minutes']) : preset.maxMinutes;
+  if (maxMinutes !== undefined && !(maxMinutes > 0)) throw new ConfigError(`--max-minutes must be a positive number, got ${values['max-minutes']}`);
   const file = values.config ? readConfigFile(values.config) : {};
   const base = validateConfig(mergeConfig(values.preset === 'full' ? PRESETS['paper']! : {}, preset.train, file, {
     ...(values.backend ? { backend: values.backend as 'auto' } : {}), ...(values.data ? { data: values.data } : {}), ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
-    evalEvery: 1, linearEpochs: 0, checkpointEvery: 0,
+    evalEvery: preset.evalEvery ?? 1, linearEpochs: 0, checkpointEvery: 0,
   }), 'study');
+  for (const t of values.seeds ? [] : preset.target?.metrics ?? []) {
+    if (!base.models.some((m) => m.name === t.model)) throw new ConfigError(`study preset "${values.preset}" stops on ${t.model} ${t.metric}, but no model is named ${t.model}; name one so or pass --seeds N`);
+  }
   const out = values.out ?? path.join('docs', 'results', `study-${values.preset}`);
   mkdirSync(out, { recursive: true });
-  const data = await loadData(base.data);
+  const data = await loadData(base.data, base.trainSubset);
   const { backend, reason } = await selectBackend(base.backend, { threads: base.threads });
-  console.log(`study "${values.preset}": ${preset.description}; ${seeds} seed(s); backend ${backend.name} (${reason}); data ${data.description}`);
-  const shifted = shiftedTestSets(data.test, { seed: 1234, severities: preset.severities });
+  const budget = values.seeds ? '' : [preset.target ? `until the 95% intervals of ${preset.target.metrics.map((m) => `${m.model} ${m.metric}`).join(' and ')} are narrower than ${100 * preset.target.width} points (at least ${preset.target.minSeeds})` : '', maxMinutes ? `within ${maxMinutes} min` : ''].filter(Boolean).join(', ');
+  console.log(`study "${values.preset}": ${preset.description}; up to ${seeds} seed(s)${budget ? `, ${budget}` : ''}; backend ${backend.name} (${reason}); data ${data.description}`);
+  // The shifted copies can come from a class-balanced part of a large test split, to bound their evaluation cost.
+  const shiftSource = preset.shiftTestPerClass ? firstPerClass(data.test, preset.shiftTestPerClass) : data.test;
+  const shifted = shiftedTestSets(shiftSource, { seed: 1234, severities: preset.severities });
   if (values['ood-data']) {
     // Another dataset's test split in the same label space (e.g. a re-collected test set), probed as is.
     const other = await loadData(values['ood-data']);
@@ -50,7 +69,16 @@ export async function studyCommand(args: string[]): Promise<number> {
   const norm = normalizationFor(data.train);
   const t0 = performance.now();
   const runs: StudyRun[] = [];
-  const common = { backend, data, log: (l: string) => console.log(l), stopRequested: () => false, resume: false, finalEval: false };
+  const common = { backend, data, log: (l: string) => console.log(l), stop: NEVER_STOP, resume: false, finalEval: false };
+  /** A study's run folders are its own scratch space: each is locked and replaced (never one holding other files). */
+  const train = async (o: Omit<Parameters<typeof runTraining>[0], keyof typeof common>) => {
+    const lock = openRunFolder(o.outDir, 'overwrite');
+    try {
+      return await runTraining({ ...common, ...o });
+    } finally {
+      lock.release();
+    }
+  };
   const score = async (dir: string, names: string[]) => {
     const { encoders } = readEncoders(dir);
     const res: Record<string, EncoderScores> = {};
@@ -60,21 +88,29 @@ export async function studyCommand(args: string[]): Promise<number> {
     }
     return res;
   };
-  for (let s = 0; s < seeds; s++) {
+  const result = (stopped: string): StudyResult => ({
+    command: `dogo study ${args.join(' ')}`.trim(), preset: values.preset!, description: preset.description, data: data.description, backend: backend.name,
+    models: base.models.map((m) => m.name), runs, seconds: (performance.now() - t0) / 1000, stopped,
+    machine: { cores: os.availableParallelism(), node: process.version, cpu: os.cpus()[0]?.model ?? '?' },
+  });
+  // --seeds fixes the count; otherwise the preset's target and time budget (--max-minutes) may stop earlier.
+  const rule = values.seeds ? { seeds } : { seeds, target: preset.target, maxMinutes };
+  let stopped: string | null = null;
+  for (let s = 0; stopped === null; s++) {
     const seed = base.seed + s;
     const ts = performance.now();
     const config = { ...base, seed };
     // Run folders (checkpoints, metrics) stay out of the report folder, which is meant to be committed.
     const dir = path.join('runs', `study-${values.preset}`, `seed-${seed}`);
     console.log(`seed ${seed}: DoGo cohort`);
-    const cohort = await runTraining({ ...common, config: { ...config, out: path.join(dir, 'dogo') }, members: config.models.map((m) => buildMember(m, data.train.channels)), outDir: path.join(dir, 'dogo') });
+    const cohort = await train({ config: { ...config, out: path.join(dir, 'dogo') }, members: config.models.map((m) => buildMember(m, data.train.channels)), outDir: path.join(dir, 'dogo') });
     const dogo = await score(path.join(dir, 'dogo'), config.models.map((m) => m.name));
     const alone: Record<string, EncoderScores> = {};
     const aloneCurves: Record<string, [number, number][]> = {};
     for (const m of config.models) {
       console.log(`seed ${seed}: ${m.name} alone`);
       const single = { ...config, models: [m], out: path.join(dir, `alone-${m.name}`) };
-      const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: single.out });
+      const r = await train({ config: single, members: [buildMember(m, data.train.channels)], outDir: single.out });
       Object.assign(alone, await score(single.out, [m.name]));
       aloneCurves[m.name] = r.knnCurve.map((k) => [k.epoch, k.acc[m.name]!]);
     }
@@ -86,12 +122,11 @@ export async function studyCommand(args: string[]): Promise<number> {
     }
     runs.push({ seed, dogo, alone, curves: { dogo: dogoCurves, alone: aloneCurves }, seconds: (performance.now() - ts) / 1000 });
     for (const m of config.models) console.log(`  ${m.name}: kNN DoGo ${(100 * dogo[m.name]!.knn).toFixed(2)}% vs alone ${(100 * alone[m.name]!.knn).toFixed(2)}%; linear ${(100 * dogo[m.name]!.linear).toFixed(2)}% vs ${(100 * alone[m.name]!.linear).toFixed(2)}%`);
+    stopped = stopReason(rule, runs, (performance.now() - t0) / 1000);
+    // After every seed, so a stopped or killed study keeps the report of the seeds it finished.
+    writeStudyReport(out, result(stopped ?? `running: ${runs.length} seed(s) done`));
   }
-  const result: StudyResult = {
-    command: `dogo study ${args.join(' ')}`.trim(), preset: values.preset!, description: preset.description, data: data.description, backend: backend.name,
-    models: base.models.map((m) => m.name), runs, seconds: (performance.now() - t0) / 1000,
-    machine: { cores: os.availableParallelism(), node: process.version, cpu: os.cpus()[0]?.model ?? '?' },
-  };
-  console.log(`report: ${writeStudyReport(out, result)}`);
+  console.log(`stopped: ${stopped}`);
+  console.log(`report: ${path.join(out, 'README.md')}`);
   return 0;
 }

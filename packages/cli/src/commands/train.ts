@@ -1,15 +1,21 @@
 /**
  * `dogo train`: DoGo pre-training from a config file and/or flags, with the embedded Fashion-MNIST subset
  * by default; `--baseline` also trains each model alone with the same budget and the report compares them.
+ * The run folder is locked while the run writes it; SIGINT, SIGTERM and SIGHUP save a checkpoint and exit
+ * with 130, 143 and 129 (stop_signals.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../backends.js';
+import { fsStep } from '../fs_errors.js';
 import { loadData, DATA_SPECS } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
 import { writeReport } from '../train/report.js';
-import { ConfigError, mergeConfig, PRESETS, validateConfig, type TrainConfig } from '../train/train_config.js';
+import { openRunFolder, type RunFolderMode } from '../train/run_folder_setup.js';
+import { StopSignals } from '../train/stop_signals.js';
+import { ConfigError, mergeConfig, PRESETS, type TrainConfig } from '../train/train_config.js';
+import { MAX_THREADS, validateConfig, validatePartialConfig, type KeyNamer } from '../train/train_config_schema.js';
 import { runTraining, type RunResult } from '../train/train_run.js';
 
 export const TRAIN_HELP = `usage: dogo train [options]
@@ -22,61 +28,98 @@ export const TRAIN_HELP = `usage: dogo train [options]
   --steps N              stop after N steps (overrides --epochs)
   --batch-size N         images per step
   --seed N               seed of initialisation, data order and augmentation
-  --out DIR              run folder: metrics.jsonl, checkpoint, report (default runs/latest)
+  --out DIR              run folder: metrics.jsonl, checkpoint, report (default runs/latest); locked while
+                         a run writes it; a new run needs it empty or new
   --resume               continue the run in --out from its last checkpoint
+  --resume-from N        continue from the kept checkpoint of step N (see --keep-checkpoints)
+  --overwrite            replace the run in --out (only a run folder: other files are never deleted)
   --baseline             also train each model alone with the same budget, and compare
   --eval-every N         kNN evaluation every N epochs (0: at the end only)
-  --checkpoint-every N   checkpoint every N steps (0: at the end and on Ctrl-C)
+  --checkpoint-every N   checkpoint every N steps (0: at the end and on Ctrl-C, SIGTERM, SIGHUP)
+  --keep-checkpoints K   keep the last K checkpoints, so --resume-from can go back (default 1)
   --linear-epochs N      linear-probe epochs in the final evaluation (0: kNN only)
   --shared-views         give every model the same two views
   --reduction R          distillation reduction: mean | batchmean
-  --threads N            wasm worker threads (default: all cores)`;
+  --threads N            wasm worker threads, 1 to ${MAX_THREADS} (default: all cores)
 
-function int(v: string | undefined, flag: string): number | undefined {
+Ctrl-C, SIGTERM and SIGHUP save a checkpoint after the current step and exit with 130, 143 and 129; a second
+Ctrl-C quits at once. A step whose loss or weights become NaN or infinite stops the run with the step, the
+tensor and a hint; the last good checkpoint is kept.`;
+
+/** The flag of each configuration key, for messages about values given as flags. */
+const FLAGS: Record<string, string> = {
+  data: '--data', backend: '--backend', epochs: '--epochs', steps: '--steps', batchSize: '--batch-size', seed: '--seed', out: '--out',
+  baseline: '--baseline', evalEvery: '--eval-every', checkpointEvery: '--checkpoint-every', keepCheckpoints: '--keep-checkpoints',
+  linearEpochs: '--linear-epochs', sharedViews: '--shared-views', reduction: '--reduction', threads: '--threads',
+};
+const flagName: KeyNamer = (p) => FLAGS[String(p[0])] ?? `--${String(p[0])}`;
+
+/** A numeric flag's text as a number when it is one; anything else is passed on for the schema to refuse by name. */
+function num(v: string | undefined): number | string | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new ConfigError(`${flag} expects an integer, got "${v}"`);
-  return n;
+  return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
 }
 
-/** A JSON configuration file, parsed; its keys are checked when merged. */
+/** A JSON configuration file, parsed and checked against the schema (every key at fault is named). */
 export function readConfigFile(file: string): Partial<TrainConfig> {
   if (!existsSync(file)) throw new ConfigError(`config file ${file} not found`);
+  const text = fsStep('read the config file', file, () => readFileSync(file, 'utf8'));
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainConfig>;
+    value = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+  return validatePartialConfig(value, `config file ${file}`);
 }
 
-export function parseTrainArgs(args: string[]): { config: TrainConfig; resume: boolean } {
+export interface TrainArgs {
+  config: TrainConfig;
+  mode: RunFolderMode;
+  /** With --resume-from: the kept checkpoint to continue from. */
+  resumeFrom?: number;
+}
+
+export function parseTrainArgs(args: string[]): TrainArgs {
   const { values } = parseArgs({
     args,
     strict: true,
     options: {
       config: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
       epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
-      out: { type: 'string' }, resume: { type: 'boolean' }, baseline: { type: 'boolean' }, 'eval-every': { type: 'string' },
-      'checkpoint-every': { type: 'string' }, 'linear-epochs': { type: 'string' }, 'shared-views': { type: 'boolean' },
-      reduction: { type: 'string' }, threads: { type: 'string' },
+      out: { type: 'string' }, resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, overwrite: { type: 'boolean' }, baseline: { type: 'boolean' },
+      'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, 'linear-epochs': { type: 'string' },
+      'shared-views': { type: 'boolean' }, reduction: { type: 'string' }, threads: { type: 'string' },
     },
   });
   const presetName = values.preset ?? 'default';
   const preset = PRESETS[presetName];
   if (!preset) throw new ConfigError(`unknown preset "${presetName}"; choose ${Object.keys(PRESETS).join(', ')}`);
-  let file: Partial<TrainConfig> = {};
-  if (values.config) {
-    file = readConfigFile(values.config);
-    validateConfig(mergeConfig(preset, file), `config file ${values.config}`);
-  }
-  const flags: Partial<TrainConfig> = {
-    data: values.data, backend: values.backend as TrainConfig['backend'] | undefined, epochs: int(values.epochs, '--epochs'), steps: int(values.steps, '--steps'),
-    batchSize: int(values['batch-size'], '--batch-size'), seed: int(values.seed, '--seed'), out: values.out, baseline: values.baseline,
-    evalEvery: int(values['eval-every'], '--eval-every'), checkpointEvery: int(values['checkpoint-every'], '--checkpoint-every'),
-    linearEpochs: int(values['linear-epochs'], '--linear-epochs'), sharedViews: values['shared-views'], reduction: values.reduction as TrainConfig['reduction'] | undefined,
-    threads: int(values.threads, '--threads'),
+  const file = values.config ? readConfigFile(values.config) : {};
+  const given: Record<string, unknown> = {
+    data: values.data, backend: values.backend, epochs: num(values.epochs), steps: num(values.steps), batchSize: num(values['batch-size']), seed: num(values.seed),
+    out: values.out, baseline: values.baseline, evalEvery: num(values['eval-every']), checkpointEvery: num(values['checkpoint-every']),
+    keepCheckpoints: num(values['keep-checkpoints']), linearEpochs: num(values['linear-epochs']), sharedViews: values['shared-views'],
+    reduction: values.reduction, threads: num(values.threads),
   };
-  return { config: validateConfig(mergeConfig(preset, file, flags), 'flags'), resume: values.resume ?? false };
+  const flags = validatePartialConfig(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)), 'flags', flagName);
+  const config = validateConfig(mergeConfig(preset, file, flags), values.config ? `config file ${values.config} with flags` : 'configuration');
+  let resumeFrom: number | undefined;
+  if (values['resume-from'] !== undefined) {
+    resumeFrom = Number(values['resume-from']);
+    if (!Number.isInteger(resumeFrom) || resumeFrom < 0) throw new ConfigError(`--resume-from must be a step number (an integer >= 0), got "${values['resume-from']}"`);
+  }
+  const resume = values.resume === true || resumeFrom !== undefined;
+  if (resume && values.overwrite) throw new ConfigError('--resume and --overwrite exclude each other: continue the run in --out, or replace it');
+  return { config, mode: resume ? 'resume' : values.overwrite ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
+}
+
+/** The folder of model `name`'s baseline run, ready for it: resumed if it has a checkpoint and the cohort resumed, else started afresh. */
+function prepareBaselineFolder(dir: string, resumeCohort: boolean): boolean {
+  if (resumeCohort && existsSync(path.join(dir, 'checkpoint.json'))) return true;
+  // Inside the cohort's locked folder: whatever is here is an unfinished baseline of this run.
+  fsStep('clear the baseline folder', dir, () => rmSync(dir, { recursive: true, force: true }));
+  return false;
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -84,31 +127,29 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
-  const { config, resume } = parseTrainArgs(args);
-  const data = await loadData(config.data);
+  const { config, mode, resumeFrom } = parseTrainArgs(args);
+  const data = await loadData(config.data, config.trainSubset);
   const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
   console.log(`data: ${data.description}`);
   console.log(`backend: ${backend.name} (${reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    console.log('\nCtrl-C: saving a checkpoint after this step (press again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
+  const lock = openRunFolder(config.out, mode);
+  const stop = new StopSignals();
   try {
-    const common = { backend, data, log: (l: string) => console.log(l), stopRequested: () => stop };
+    const common = { backend, data, log: (l: string) => console.log(l), stop };
     const members = config.models.map((m) => buildMember(m, data.train.channels));
-    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume });
-    if (cohort.interrupted) return 130;
+    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
+    if (cohort.interrupted) return stop.exitCode;
     const baselines: Record<string, RunResult> = {};
     if (config.baseline && config.models.length > 1) {
       for (const m of config.models) {
         console.log(`baseline: ${m.name} alone, same budget`);
         const single = { ...config, models: [m] };
-        const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: path.join(config.out, `baseline-${m.name}`), resume: false });
-        if (r.interrupted) return 130;
+        const dir = path.join(config.out, `baseline-${m.name}`);
+        const resume = prepareBaselineFolder(dir, mode === 'resume');
+        fsStep('create the baseline folder', dir, () => mkdirSync(dir, { recursive: true }));
+        const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
+        if (r.interrupted) return stop.exitCode;
         baselines[m.name] = r;
       }
     }
@@ -120,12 +161,13 @@ export async function trainCommand(args: string[]): Promise<number> {
       if (b) parts.push(`(alone: kNN ${(100 * b.knn).toFixed(2)}%${b.linear !== undefined ? `, linear ${(100 * b.linear).toFixed(2)}%` : ''})`);
       console.log(`${m.name}: ${parts.join(', ')}`);
     }
-    const report = writeReport(config.out, {
+    const report = fsStep('write the report in', config.out, () => writeReport(config.out, {
       config, dataDescription: data.description, backendName: backend.name, cohort, baselines, command: `dogo train ${args.join(' ')}`.trim(),
-    });
+    }));
     console.log(`report: ${report}`);
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.disarm();
+    lock.release();
   }
 }

@@ -1,10 +1,11 @@
 /**
- * `dogo study` end to end on a tiny dataset and the reference backend: one seed, the cohort and each model
- * alone, every evaluation; the report's numbers are those of the study.json the run wrote.
+ * `dogo study` end to end on a tiny dataset and the reference backend: two seeds, the cohort and each model
+ * alone, every evaluation; the report's numbers and statistics are those of the study.json the run wrote, and
+ * `--render` writes the same report again from that JSON.
  */
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,5 +53,30 @@ it('runs the cohort and each model alone, and reports mean, spread and differenc
     const row = `| kNN | ${(100 * knn.dogo.mean).toFixed(2)} ± ${(100 * knn.dogo.std).toFixed(2)} | ${(100 * knn.alone.mean).toFixed(2)} ± ${(100 * knn.alone.std).toFixed(2)} |`;
     expect(md).toContain(row);
     expect(readFileSync(path.join(out, `knn-${m}.svg`), 'utf8')).toContain('<svg');
+    // The paired statistics: the two seeds' differences, a t interval with 1 df, p = 0.5 at best with two seeds.
+    const diffs = [0, 1].map((i) => study.runs[i].dogo[m].knn - study.runs[i].alone[m].knn);
+    expect(knn.stats.n).toBe(2);
+    expect(knn.stats.mean).toBeCloseTo((diffs[0]! + diffs[1]!) / 2, 12);
+    const half = 12.7062047 * Math.abs(diffs[0]! - diffs[1]!) / 2; // t(0.975, 1) · SD / √2
+    expect(knn.stats.ci[0]).toBeCloseTo(knn.stats.mean - half, 6);
+    expect(knn.stats.ci[1]).toBeCloseTo(knn.stats.mean + half, 6);
+    expect(knn.stats.p).toBeGreaterThanOrEqual(0.5);
+    expect(knn.stats.verdict).toBe('no detectable difference');
+    expect(md).toContain(`**${m}**: no detectable difference on any metric at this budget.`);
+    const sign = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+    expect(md).toContain(`| kNN | ${sign(knn.stats.mean)} | [${sign(knn.stats.ci[0])}, ${sign(knn.stats.ci[1])}] | ${knn.stats.p.toFixed(3)} | no detectable difference |`);
   }
+  // --render: the same report again from study.json alone.
+  rmSync(path.join(out, 'README.md'));
+  const again = spawnSync(process.execPath, [main, 'study', '--render', out], { encoding: 'utf8' });
+  expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
+  expect(readFileSync(path.join(out, 'README.md'), 'utf8')).toBe(md);
+  expect(JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'))).toEqual(study);
+  const missing = spawnSync(process.execPath, [main, 'study', '--render', data], { encoding: 'utf8' });
+  expect(missing.status).not.toBe(0);
+  expect(missing.stderr).toContain(`${path.join(data, 'study.json')} not found: --render needs the folder of a study`);
+  // The work folder's study.json is the training configuration, not a study's result.
+  const wrong = spawnSync(process.execPath, [main, 'study', '--render', work], { encoding: 'utf8' });
+  expect(wrong.status).not.toBe(0);
+  expect(wrong.stderr).toContain(`${cfg}: not a study result (needs "models" and at least one entry in "runs")`);
 }, 600_000);

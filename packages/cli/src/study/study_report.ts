@@ -1,68 +1,35 @@
 /**
  * The study report: for every model and metric, mean and spread over seeds for the DoGo cohort and for the
- * model trained alone, and their difference; Markdown, SVG plots and one JSON of every number. The Markdown is
- * rendered from the same object that is written as JSON, so no number is typed by hand.
+ * model trained alone, their paired difference with its 95% interval, permutation p-value, verdict and the
+ * seeds needed to detect it; Markdown, SVG plots and one JSON of every number. The Markdown is rendered from
+ * the same object that is written as JSON, so no number is typed by hand.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineChart, type Series } from '../train/svg_chart.js';
-import type { EncoderScores } from './study_eval.js';
+import type { StudyResult } from './study_result.js';
+import { ALPHA, STATISTICS_METHOD, type PairedStats } from './study_stats.js';
+import { summarize, type MeanStd, type MetricSummary } from './study_summary.js';
 
-export interface StudyRun {
-  seed: number;
-  /** model -> scores, trained in the cohort. */
-  dogo: Record<string, EncoderScores>;
-  /** model -> scores, trained alone with the same budget. */
-  alone: Record<string, EncoderScores>;
-  /** kNN curves by epoch, per model, cohort and alone. */
-  curves: { dogo: Record<string, [number, number][]>; alone: Record<string, [number, number][]> };
-  seconds: number;
+export type { StudyResult, StudyRun } from './study_result.js';
+
+const pct = (v: MeanStd) => `${(100 * v.mean).toFixed(2)} ± ${(100 * v.std).toFixed(2)}`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+const pts = (v: MeanStd) => `${signed(v.mean)} ± ${(100 * v.std).toFixed(2)}`;
+
+function statsCells(s: PairedStats): string {
+  const ci = s.ci ? `[${signed(s.ci[0])}, ${signed(s.ci[1])}]` : '— (one seed)';
+  const p = `${s.p < 0.001 ? s.p.toExponential(1) : s.p.toFixed(3)}${s.exact ? '' : ' (MC)'}`;
+  const needed = s.seedsNeeded === null ? '—' : Number.isFinite(s.seedsNeeded) ? String(s.seedsNeeded) : '> 10^9';
+  return `${signed(s.mean)} | ${ci} | ${p} | ${s.verdict} | ${needed}`;
 }
 
-export interface StudyResult {
-  command: string;
-  preset: string;
-  description: string;
-  data: string;
-  backend: string;
-  models: string[];
-  runs: StudyRun[];
-  /** Total wall time in seconds. */
-  seconds: number;
-  machine: { cores: number; node: string; cpu: string };
+/** One sentence per model: the metrics whose difference is detectable at this budget, or none. */
+function detectable(model: string, rows: MetricSummary[]): string {
+  const hits = rows.filter((r) => r.stats.verdict !== 'no detectable difference');
+  if (hits.length === 0) return `**${model}**: no detectable difference on any metric at this budget.`;
+  return `**${model}**: ${hits.map((r) => `${r.metric} ${r.stats.verdict === 'DoGo better' ? 'better' : 'worse'} with DoGo (${signed(r.stats.mean)} points, 95% CI [${signed(r.stats.ci![0])}, ${signed(r.stats.ci![1])}])`).join('; ')}; no detectable difference on the other metrics.`;
 }
-
-function flatten(s: EncoderScores): Record<string, number> {
-  const out: Record<string, number> = { kNN: s.knn, linear: s.linear, '10% labels': s.label10, '1% labels': s.label1 };
-  for (const [k, v] of Object.entries(s.noisy)) out[`noisy ${k}`] = v;
-  for (const [k, v] of Object.entries(s.ood)) out[`shift ${k}`] = v;
-  return out;
-}
-
-export function meanStd(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std };
-}
-
-export interface MetricSummary { metric: string; dogo: { mean: number; std: number }; alone: { mean: number; std: number }; diff: { mean: number; std: number } }
-
-/** Per model, per metric: mean and sample std over seeds of DoGo, alone, and the paired difference. */
-export function summarize(r: StudyResult): Record<string, MetricSummary[]> {
-  const out: Record<string, MetricSummary[]> = {};
-  for (const m of r.models) {
-    const metrics = Object.keys(flatten(r.runs[0]!.dogo[m]!));
-    out[m] = metrics.map((metric) => {
-      const d = r.runs.map((run) => flatten(run.dogo[m]!)[metric]!);
-      const a = r.runs.map((run) => flatten(run.alone[m]!)[metric]!);
-      return { metric, dogo: meanStd(d), alone: meanStd(a), diff: meanStd(d.map((x, i) => x - a[i]!)) };
-    });
-  }
-  return out;
-}
-
-const pct = (v: { mean: number; std: number }) => `${(100 * v.mean).toFixed(2)} ± ${(100 * v.std).toFixed(2)}`;
-const pts = (v: { mean: number; std: number }) => `${v.mean >= 0 ? '+' : ''}${(100 * v.mean).toFixed(2)} ± ${(100 * v.std).toFixed(2)}`;
 
 export function writeStudyReport(dir: string, r: StudyResult): string {
   const summary = summarize(r);
@@ -88,14 +55,32 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
   const md = [
     '# DoGo study',
     '',
-    `${r.description}. Data: ${r.data}. Backend: ${r.backend}. Seeds: ${r.runs.map((x) => x.seed).join(', ')}. Wall time ${(r.seconds / 60).toFixed(1)} min on ${r.machine.cores} cores (${r.machine.cpu}, Node ${r.machine.node}).`,
+    `${r.description}. Data: ${r.data}. Backend: ${r.backend}. Seeds: ${r.runs.map((x) => x.seed).join(', ')}. Wall time ${(r.seconds / 60).toFixed(1)} min on ${r.machine.cores} cores (${r.machine.cpu}, Node ${r.machine.node}).${r.stopped ? ` Stopped: ${r.stopped}.` : ''}`,
     '',
     `Command: \`${r.command}\``,
+    '',
+    '## Verdict',
+    '',
+    ...r.models.flatMap((m) => [detectable(m, summary[m]!), '']),
+    ...(2 / 2 ** r.runs.length >= ALPHA
+      ? [`With ${r.runs.length} seed(s) no difference can be detected at all: the permutation test's smallest possible p is ${(2 / 2 ** r.runs.length).toFixed(3)}, not below ${ALPHA}. "Seeds needed" says how many seeds the observed differences would take.`, '']
+      : []),
+    `Per metric: DoGo minus alone in points, paired by seed, its 95% confidence interval, the p-value of the paired permutation test, the verdict at this budget, and the seeds a paired t-test would need to detect the observed difference (power 0.8, α = ${ALPHA}). ${STATISTICS_METHOD}`,
+    '',
+    ...r.models.flatMap((m) => [
+      `### ${m}`,
+      '',
+      '| metric | DoGo − alone | 95% CI | p | verdict | seeds needed |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...summary[m]!.map((s) => `| ${s.metric} | ${statsCells(s.stats)} |`),
+      '',
+    ]),
+    '## Scores',
     '',
     'Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).',
     '',
     ...r.models.flatMap((m) => [
-      `## ${m}`,
+      `### ${m}`,
       '',
       '| metric | DoGo | alone | diff |',
       '| --- | --- | --- | --- |',
@@ -105,7 +90,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     '## Plots',
     '',
     ...plots.flatMap((p) => [p, '']),
-    'Every number: study.json in this folder.',
+    'Every number: study.json in this folder (`dogo study --render DIR` re-renders this report from it).',
     '',
   ].join('\n');
   writeFileSync(path.join(dir, 'README.md'), md);

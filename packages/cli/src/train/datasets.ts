@@ -1,7 +1,7 @@
 /** Resolves the --data spec to train and test datasets on disk (Node). */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { cifar10Dataset, readCifar10Batch, DatasetNotFoundError, type Dataset } from '@dogo/data';
+import { cifar10Dataset, checkSplitsAgree, firstPerClass, readCifar10Batch, DatasetNotFoundError, type Dataset } from '@dogo/data';
 import { loadEmbeddedFashionMnist, loadFashionMnist, loadImageFolder } from '@dogo/data/node';
 import { ConfigError } from './train_config.js';
 
@@ -14,7 +14,28 @@ export interface DataSplits {
 
 export const DATA_SPECS = 'embedded | fashion-mnist | fashion-mnist:DIR | cifar10:DIR | folder:DIR (with train/ and test/ class folders)';
 
-export async function loadData(spec: string): Promise<DataSplits> {
+/**
+ * The splits of a --data spec, checked to agree (image shape, channels, classes); with trainSubset, only the
+ * first trainSubset / classes training images of each class (the test split stays whole).
+ */
+export async function loadData(spec: string, trainSubset?: number): Promise<DataSplits> {
+  const d = await loadSplits(spec);
+  checkSplitsAgree(d.train, d.test, `--data ${spec}`);
+  if (trainSubset === undefined) return d;
+  const perClass = Math.floor(trainSubset / d.train.classes.length);
+  if (perClass < 1 || perClass * d.train.classes.length !== trainSubset) {
+    throw new ConfigError(`trainSubset ${trainSubset} must be a positive multiple of the ${d.train.classes.length} classes of ${spec}`);
+  }
+  let train: Dataset;
+  try {
+    train = firstPerClass(d.train, perClass);
+  } catch (e) {
+    throw new ConfigError(`trainSubset ${trainSubset}: ${(e as Error).message}`);
+  }
+  return { train, test: d.test, description: `${d.description}, training on the first ${perClass} images of each class (${train.count})` };
+}
+
+async function loadSplits(spec: string): Promise<DataSplits> {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   switch (kind) {

@@ -118,6 +118,6 @@ describe('dogo train', () => {
   it('names an unknown backend', () => {
     const r = dogo(['train', '--backend', 'cuda', '--data', `fashion-mnist:${dataDir}`]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('unknown backend "cuda"');
+    expect(r.out).toContain('flags: --backend must be one of auto, wasm, webgpu, reference, got "cuda"');
   });
 });

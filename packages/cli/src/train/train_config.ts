@@ -1,10 +1,11 @@
 /**
- * The `dogo train` configuration: JSON-able, with defaults, presets and strict key checking (a misspelt key
- * is an error that names it, not a silently ignored setting). Flags and a --config file merge into it.
+ * The `dogo train` configuration: JSON-able, with defaults and presets. Checked against one schema
+ * (train_config_schema.ts) wherever it comes from: a --config file, flags, a run folder's config.json.
  */
 import { DogoError } from '@dogo/core';
 import type { OptimizerConfig } from '@dogo/ssl';
 
+/** A setting is missing, of the wrong type or out of range; the message names it and the allowed values. */
 export class ConfigError extends DogoError {}
 
 export interface ModelConfig {
@@ -31,6 +32,8 @@ export interface ModelConfig {
 export interface TrainConfig {
   /** 'embedded' | 'fashion-mnist' | 'fashion-mnist:DIR' | 'idx:DIR' | 'cifar10:DIR' | 'folder:DIR'. */
   data: string;
+  /** Train on the first trainSubset / classes images of each class of the training split (unset: all of it). */
+  trainSubset?: number;
   backend: 'auto' | 'wasm' | 'webgpu' | 'reference';
   seed: number;
   epochs: number;
@@ -49,11 +52,13 @@ export interface TrainConfig {
   linearEpochs: number;
   /** Checkpoint every this many steps (0: only at the end and on Ctrl-C). */
   checkpointEvery: number;
+  /** Checkpoints kept (the last K; each with its own manifest when K > 1, for --resume-from). */
+  keepCheckpoints: number;
   /** Output folder: metrics.jsonl, checkpoints, report. */
   out: string;
   /** Also train each model alone with the same budget and compare. */
   baseline: boolean;
-  /** Wasm threads (default: all cores). */
+  /** Wasm threads (default: all cores; at most the machine's cores). */
   threads?: number;
 }
 
@@ -78,6 +83,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   knnK: 200,
   linearEpochs: 30,
   checkpointEvery: 20,
+  keepCheckpoints: 1,
   out: 'runs/latest',
   baseline: false,
 };
@@ -116,50 +122,6 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
     ],
   },
 };
-
-const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat(['steps', 'threads']));
-const MODEL_KEYS = new Set(['name', 'arch', 'stages', 'blocks', 'width', 'stem', 'lambda', 'optimizer', 'headHidden', 'headOut', 'objective']);
-const OPT_KEYS = new Set(['kind', 'lr', 'weightDecay', 'momentum', 'beta1', 'beta2', 'eps', 'eta', 'warmupSteps', 'schedule']);
-
-function checkKeys(obj: Record<string, unknown>, allowed: Set<string>, where: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.has(k)) throw new ConfigError(`${where}: unknown key "${k}"; allowed keys: ${[...allowed].sort().join(', ')}`);
-  }
-}
-
-/** Checks a merged configuration; throws ConfigError naming the field at fault. */
-export function validateConfig(c: TrainConfig, where = 'config'): TrainConfig {
-  checkKeys(c as unknown as Record<string, unknown>, KEYS, where);
-  const posInt = (v: unknown, k: string, min = 1) => {
-    if (!Number.isInteger(v) || (v as number) < min) throw new ConfigError(`${where}: "${k}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  };
-  posInt(c.batchSize, 'batchSize', 2);
-  posInt(c.epochs, 'epochs', 0);
-  if (c.steps !== undefined) posInt(c.steps, 'steps');
-  posInt(c.seed, 'seed', 0);
-  posInt(c.evalEvery, 'evalEvery', 0);
-  posInt(c.checkpointEvery, 'checkpointEvery', 0);
-  posInt(c.linearEpochs, 'linearEpochs', 0);
-  posInt(c.knnK, 'knnK');
-  if (!['auto', 'wasm', 'webgpu', 'reference'].includes(c.backend)) throw new ConfigError(`${where}: unknown backend "${c.backend}"; choose auto, wasm, webgpu or reference`);
-  if (c.reduction !== 'mean' && c.reduction !== 'batchmean') throw new ConfigError(`${where}: "reduction" must be mean or batchmean, got ${JSON.stringify(c.reduction)}`);
-  if (!Array.isArray(c.models) || c.models.length === 0) throw new ConfigError(`${where}: "models" needs at least one model`);
-  const names = new Set<string>();
-  c.models.forEach((m, i) => {
-    const w = `${where}: models[${i}]`;
-    checkKeys(m as unknown as Record<string, unknown>, MODEL_KEYS, w);
-    if (typeof m.name !== 'string' || !/^[A-Za-z][\w-]*$/.test(m.name) || names.has(m.name)) throw new ConfigError(`${w}: "name" must be a unique identifier, got ${JSON.stringify(m.name)}`);
-    names.add(m.name);
-    if (!['resnet-small', 'resnet18', 'resnet34', 'resnet50'].includes(m.arch)) throw new ConfigError(`${w}: unknown arch "${m.arch}"; choose resnet-small, resnet18, resnet34 or resnet50`);
-    if (m.objective !== undefined && m.objective !== 'simclr' && m.objective !== 'simsiam') throw new ConfigError(`${w}: "objective" must be simclr or simsiam, got ${JSON.stringify(m.objective)}`);
-    if (typeof m.lambda !== 'number' || m.lambda < 0) throw new ConfigError(`${w}: "lambda" must be a non-negative number`);
-    if (!m.optimizer || typeof m.optimizer !== 'object') throw new ConfigError(`${w}: "optimizer" is required`);
-    checkKeys(m.optimizer as unknown as Record<string, unknown>, OPT_KEYS, `${w}.optimizer`);
-    if (!['adam', 'adamw', 'sgd', 'lars'].includes(m.optimizer.kind)) throw new ConfigError(`${w}.optimizer: unknown kind "${m.optimizer.kind}"; choose adam, adamw, sgd or lars`);
-    if (!(m.optimizer.lr > 0)) throw new ConfigError(`${w}.optimizer: "lr" must be positive`);
-  });
-  return c;
-}
 
 /** Default, then the preset, then the config file, then flags; later wins. Models are replaced whole. */
 export function mergeConfig(...parts: Partial<TrainConfig>[]): TrainConfig {

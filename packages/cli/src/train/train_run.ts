@@ -1,18 +1,21 @@
 /**
  * One training run of a cohort: data order, steps with progress and a JSONL metrics log, periodic kNN
- * evaluation and checkpoints, Ctrl-C handling (checkpoint, then exit), resume, and the final evaluation.
- * Used by `dogo train` for the DoGo cohort and, with one model, for each --baseline run.
+ * evaluation and checkpoints, stopping on a signal (checkpoint, then return), resume, and the final evaluation.
+ * Used by `dogo train` for the DoGo cohort and, with one model, for each --baseline run. The caller opens
+ * (locks and prepares) the run folder first: run_folder_setup.ts.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '@dogo/core';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
-  CohortTrainer, encodeState, extractFeatures, fingerprint, knnAccuracy, linearProbe, balancedSubset, selectRows,
-  FASHION_MNIST_NORMALIZATION, CHECKPOINT_FORMAT, CheckpointError, type CohortMember, type Normalization, type CheckpointManifest, type FeatureSet,
+  CohortTrainer, extractFeatures, knnAccuracy, linearProbe, balancedSubset, selectRows,
+  FASHION_MNIST_NORMALIZATION, type CohortMember, type Normalization, type FeatureSet,
 } from '@dogo/ssl';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint_files.js';
+import { fsStep } from '../fs_errors.js';
 import { Progress } from './progress.js';
+import { resumeRun, saveRunCheckpoint } from './run_checkpoint.js';
+import type { StopControl } from './stop_signals.js';
 import type { TrainConfig } from './train_config.js';
 
 export interface EvalResult {
@@ -28,8 +31,10 @@ export interface RunResult {
   /** kNN accuracy per model after each evaluation epoch. */
   knnCurve: { epoch: number; step: number; acc: Record<string, number> }[];
   final: Record<string, EvalResult>;
+  /** Training throughput and seconds over the whole run (every session of a resumed run; set when training ends). */
   imagesPerSecond: number;
   seconds: number;
+  /** Stopped by a signal after saving a checkpoint. */
   interrupted: boolean;
 }
 
@@ -41,13 +46,15 @@ export interface RunOptions {
   outDir: string;
   resume: boolean;
   log: (line: string) => void;
-  /** Set by the caller's SIGINT handler; the run checkpoints and stops after the current step. */
-  stopRequested: () => boolean;
+  /** Signals: armed while training; once one is received the run checkpoints and returns after the current step. */
+  stop: StopControl;
+  /** Resume from this kept checkpoint instead of the last one (with `resume`). */
+  resumeFrom?: number;
   /** Run the final kNN/linear/few-label evaluation (default true; `dogo study` evaluates on its own). */
   finalEval?: boolean;
 }
 
-type MetricRecord =
+export type MetricRecord =
   | { type: 'step'; step: number; epoch: number; losses: Record<string, { loss: number; ssl: number; kd?: number }> }
   | { type: 'knn'; step: number; epoch: number; acc: Record<string, number> }
   | { type: 'final'; step: number };
@@ -95,14 +102,21 @@ export async function evaluateEncoders(
   return out;
 }
 
-function evaluate(o: RunOptions, trainer: CohortTrainer, full: boolean): Promise<Record<string, EvalResult>> {
-  return evaluateEncoders(o.backend, o.config, o.members, (name) => trainer.encoderState(name), o.data, full);
+
+/** Lets pending signal handlers and I/O run: a wasm step keeps the main thread busy, so the loop yields between steps. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function readPreviousConfig(outDir: string): TrainConfig | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(outDir, 'config.json'), 'utf8')) as TrainConfig;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
   const { config } = o;
   const { train } = o.data;
-  mkdirSync(o.outDir, { recursive: true });
   const loader = new BatchLoader(train, { batchSize: config.batchSize, seed: config.seed });
   const totalSteps = config.steps ?? config.epochs * loader.batchesPerEpoch;
   const cohort = {
@@ -110,49 +124,52 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     temperature: config.temperature, kdTemperature: config.kdTemperature, reduction: config.reduction, sharedViews: config.sharedViews,
     normalization: normalizationFor(train),
   };
-  const configHash = fingerprint({ ...config, out: undefined, backend: undefined, steps: undefined, epochs: undefined, threads: undefined, data: train.name, n: train.count });
+  o.stop.arm();
   const trainer = await CohortTrainer.create(o.backend, cohort, { seed: config.seed, totalSteps });
+  const parts = { config, train, trainer, loader, totalSteps, outDir: o.outDir };
   const metricsFile = path.join(o.outDir, 'metrics.jsonl');
+  const append = (record: object) => fsStep('append to', metricsFile, () => appendFileSync(metricsFile, JSON.stringify(record) + '\n'));
   const result: RunResult = { steps: [], knnCurve: [], final: {}, imagesPerSecond: 0, seconds: 0, interrupted: false };
-  if (o.resume) {
-    const { manifest, state } = loadCheckpoint(o.outDir);
-    if (manifest.configHash !== configHash) throw new CheckpointError(`${o.outDir}: the checkpoint was written by a run with another configuration (hash ${manifest.configHash}, this run ${configHash}); resume with the same settings or choose another --out`);
-    await trainer.writeAllState(state);
-    trainer.stepIndex = manifest.step;
-    trainer.setRngState(manifest.rng);
-    loader.setState(manifest.loader);
-    // Steps logged after the checkpoint are run again, so their log lines go.
-    const kept = readMetrics(metricsFile).filter((r) => (r.type === 'step' ? r.step < manifest.step : r.type === 'knn' && r.step <= manifest.step));
-    writeFileSync(metricsFile, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-    for (const r of kept) {
-      if (r.type === 'step') result.steps.push({ step: r.step, losses: r.losses });
-      else if (r.type === 'knn') result.knnCurve.push({ epoch: r.epoch, step: r.step, acc: r.acc });
-    }
-    o.log(`resumed from ${o.outDir} at step ${manifest.step}`);
-  } else {
-    writeFileSync(metricsFile, '');
-    writeFileSync(path.join(o.outDir, 'config.json'), JSON.stringify(config, null, 2));
-    writeFileSync(path.join(o.outDir, 'run.json'), JSON.stringify({ imageShape: [train.channels, train.height, train.width], classes: train.classes, data: train.name }, null, 2));
-  }
-  const checkpoint = async () => {
-    const manifest: CheckpointManifest = {
-      format: CHECKPOINT_FORMAT, step: trainer.stepIndex, loader: loader.getState(), rng: trainer.getRngState(),
-      tensors: `step-${trainer.stepIndex}.safetensors`, configHash,
-    };
-    saveCheckpoint(o.outDir, manifest, encodeState(await trainer.readAllState()));
-  };
-
-  const progress = new Progress();
-  const t0 = performance.now();
-  let imagesSeen = 0;
+  // Training time of earlier sessions of this run (resume), so throughput covers the whole run.
+  let before = { images: 0, seconds: 0 };
   try {
+    if (o.resume) {
+      const r = await resumeRun(parts, o.resumeFrom, readPreviousConfig(o.outDir));
+      before = { images: r.images, seconds: r.seconds };
+      // Steps logged after the checkpoint are run again, so their log lines go.
+      const kept = readMetrics(metricsFile).filter((m) => (m.type === 'step' ? m.step < r.manifest.step : m.type === 'knn' && m.step <= r.manifest.step));
+      fsStep('rewrite', metricsFile, () => writeFileSync(metricsFile, kept.map((m) => JSON.stringify(m) + '\n').join('')));
+      for (const m of kept) {
+        if (m.type === 'step') result.steps.push({ step: m.step, losses: m.losses });
+        else if (m.type === 'knn') result.knnCurve.push({ epoch: m.epoch, step: m.step, acc: m.acc });
+      }
+      o.log(`resumed from ${o.outDir} at step ${r.manifest.step}`);
+    } else {
+      const write = (name: string, text: string) => fsStep('write', path.join(o.outDir, name), () => writeFileSync(path.join(o.outDir, name), text));
+      write('metrics.jsonl', '');
+      write('config.json', JSON.stringify(config, null, 2));
+      write('run.json', JSON.stringify({ imageShape: [train.channels, train.height, train.width], classes: train.classes, data: train.name }, null, 2));
+    }
+    const progress = new Progress();
+    const t0 = performance.now();
+    let imagesSeen = 0;
+    const timeSoFar = () => ({ images: before.images + imagesSeen, seconds: before.seconds + (performance.now() - t0) / 1000 });
+    const checkpoint = () => saveRunCheckpoint(parts, timeSoFar());
     while (trainer.stepIndex < totalSteps) {
+      await yieldToEventLoop();
+      if (o.stop.requested()) {
+        await checkpoint();
+        progress.done();
+        o.log(`interrupted: checkpoint saved at step ${trainer.stepIndex} in ${o.outDir}; continue with --resume`);
+        result.interrupted = true;
+        return result;
+      }
       const batch = await loader.next();
       const m = await trainer.trainStep(batch.images);
       imagesSeen += batch.size;
       const rec = { step: m.step, epoch: batch.epoch, losses: Object.fromEntries(Object.entries(m.losses).map(([k, v]) => [k, { loss: v.loss, ssl: v.ssl, ...(v.kd !== undefined ? { kd: v.kd } : {}) }])) };
       result.steps.push(rec);
-      appendFileSync(metricsFile, JSON.stringify({ type: 'step', ...rec, lr: Object.fromEntries(Object.entries(m.losses).map(([k, v]) => [k, v.lr])) }) + '\n');
+      append({ type: 'step', ...rec, lr: Object.fromEntries(Object.entries(m.losses).map(([k, v]) => [k, v.lr])) });
       const secs = (performance.now() - t0) / 1000;
       progress.update({
         step: trainer.stepIndex, total: totalSteps, imagesPerSecond: imagesSeen / secs, stepsPerSecond: imagesSeen / config.batchSize / secs,
@@ -160,30 +177,26 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       });
       const epochEnded = loader.getState().position === 0;
       if (epochEnded && config.evalEvery > 0 && (batch.epoch + 1) % config.evalEvery === 0 && trainer.stepIndex < totalSteps) {
-        const ev = await evaluate(o, trainer, false);
+        const ev = await evaluateEncoders(o.backend, config, o.members, (name) => trainer.encoderState(name), o.data, false);
         const acc = Object.fromEntries(Object.entries(ev).map(([k, v]) => [k, v.knn]));
         result.knnCurve.push({ epoch: batch.epoch + 1, step: trainer.stepIndex, acc });
-        appendFileSync(metricsFile, JSON.stringify({ type: 'knn', epoch: batch.epoch + 1, step: trainer.stepIndex, acc }) + '\n');
+        append({ type: 'knn', epoch: batch.epoch + 1, step: trainer.stepIndex, acc });
         progress.log(`epoch ${batch.epoch + 1}: kNN accuracy ${Object.entries(acc).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')}`);
-      }
-      if (o.stopRequested()) {
-        await checkpoint();
-        progress.done();
-        o.log(`interrupted: checkpoint saved at step ${trainer.stepIndex} in ${o.outDir}; continue with --resume`);
-        result.interrupted = true;
-        return result;
       }
       if (config.checkpointEvery > 0 && trainer.stepIndex % config.checkpointEvery === 0 && trainer.stepIndex < totalSteps) await checkpoint();
     }
     progress.done();
-    result.seconds = (performance.now() - t0) / 1000;
-    result.imagesPerSecond = imagesSeen / Math.max(result.seconds, 1e-9);
+    const total = timeSoFar();
+    result.seconds = total.seconds;
+    result.imagesPerSecond = total.seconds > 0 ? total.images / total.seconds : 0;
     await checkpoint();
+    // Everything is saved: from here a signal ends the process at once (a resume only re-runs the evaluation).
+    o.stop.disarm();
     if (o.finalEval === false) return result;
-    result.final = await evaluate(o, trainer, true);
+    result.final = await evaluateEncoders(o.backend, config, o.members, (name) => trainer.encoderState(name), o.data, true);
     const epochs = Math.round((totalSteps / loader.batchesPerEpoch) * 100) / 100;
     result.knnCurve.push({ epoch: epochs, step: trainer.stepIndex, acc: Object.fromEntries(Object.entries(result.final).map(([k, v]) => [k, v.knn])) });
-    appendFileSync(metricsFile, JSON.stringify({ type: 'final', step: trainer.stepIndex, results: result.final, imagesPerSecond: result.imagesPerSecond }) + '\n');
+    append({ type: 'final', step: trainer.stepIndex, results: result.final, imagesPerSecond: result.imagesPerSecond });
     return result;
   } finally {
     loader.close();

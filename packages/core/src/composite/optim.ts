@@ -45,14 +45,14 @@ export function adam(param: Node, grad: Node, m: Node, v: Node, o: AdamOptions):
   return { param: ops.sub(p, ops.mul(ops.div(nextM, denom), stepSize)), m: nextM, v: nextV };
 }
 
-export interface LarsOptions { lr: Operand; momentum: number; weightDecay: number; eta: number }
+export interface LarsOptions { lr: Operand; momentum: number; weightDecay?: number; eta: number }
 
 /**
- * SimCLR's LARS for one adapted tensor: d = g + wd·p; trust = eta·|p|/|d| (1 where either norm is 0);
- * buf = momentum·buf + lr·trust·d; p -= buf. Biases and batch-norm parameters use sgdMomentum instead.
+ * SimCLR's LARS for one adapted tensor: d = g + wd·p (wd absent or 0: d = g); trust = eta·|p|/|d| (1 where
+ * either norm is 0); buf = momentum·buf + lr·trust·d; p -= buf. Biases and batch-norm parameters use sgdMomentum instead.
  */
 export function lars(param: Node, grad: Node, buf: Node, o: LarsOptions): { param: Node; buf: Node } {
-  const d = ops.add(grad, ops.mul(param, o.weightDecay));
+  const d = o.weightDecay ? ops.add(grad, ops.mul(param, o.weightDecay)) : grad;
   const pn = ops.sqrt(ops.sum(ops.square(param)));
   const dn = ops.sqrt(ops.sum(ops.square(d)));
   const ok = ops.mul(ops.greater(pn, 0), ops.greater(dn, 0));

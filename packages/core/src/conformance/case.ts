@@ -1,5 +1,5 @@
 /**
- * Conformance cases (../../../shared/vectors/README.md): decoding the JSON format into host tensors.
+ * Conformance cases (format: vectors/README.md at the repository root): decoding the JSON format into host tensors.
  * Platform-neutral: the caller reads the files (Node) or fetches them (browser).
  */
 import type { DType } from '../dtype.js';

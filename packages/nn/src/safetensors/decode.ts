@@ -12,6 +12,13 @@ import { SafetensorsError } from './safetensors_error.js';
 /** Largest header this reader accepts, as in the reference implementation (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * Deepest nesting of brackets a header may have. A valid header needs 3 (the object, a tensor's entry, its shape
+ * list); deeper ones are refused before JSON.parse, which would spend memory on every level (a 10 MB header of
+ * brackets cost 1.25 GB), so the work on any header is one linear scan and one parse of a shallow text.
+ */
+export const MAX_HEADER_DEPTH = 8;
+
 /** What `decodeSafetensors` returns: tensors in header order and the metadata map (empty if absent). */
 export interface SafetensorsFile {
   tensors: Record<string, SafeTensor>;
@@ -47,6 +54,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
     fail(`header (bytes 8-${8 + headerLen}) is not valid UTF-8; ${redo}`);
   }
   if (!text.startsWith('{')) fail(`header at byte 8 does not start with "{"; ${redo}`);
+  const deep = depthPast(text, MAX_HEADER_DEPTH);
+  if (deep !== undefined) fail(`header nests brackets deeper than ${MAX_HEADER_DEPTH} levels (at header char ${deep}); a safetensors header needs 3; ${redo}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -61,6 +70,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
   }
 
   const entries = header as Record<string, unknown>;
+  // Names come from the file: set them as own properties (a tensor named "__proto__" is a tensor, not a prototype).
   const metadata: Record<string, string> = {};
   const checked: Checked[] = [];
   for (const [name, raw] of Object.entries(entries)) {
@@ -68,7 +78,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`"__metadata__" is not an object of strings; ${redo}`);
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`"__metadata__" field "${k}" is a ${v === null ? 'null' : typeof v}, but metadata values must be strings; ${redo}`);
-        metadata[k] = v as string;
+        setOwn(metadata, k, v as string);
       }
       continue;
     }
@@ -105,9 +115,31 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
     const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     view.set(bytes.subarray(dataStart + c.begin, dataStart + c.end));
     if (!HOST_IS_LITTLE_ENDIAN) swapBytes(view, ctor.BYTES_PER_ELEMENT);
-    tensors[c.name] = { dtype: c.tensor.dtype, shape: c.tensor.shape, data } as SafeTensor;
+    setOwn(tensors, c.name, { dtype: c.tensor.dtype, shape: c.tensor.shape, data } as SafeTensor);
   }
   return { tensors, metadata };
+}
+
+/** Sets `record[key]` as an own, enumerable property, whatever the key ("__proto__" included). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The index of the first bracket (outside strings) that opens a level deeper than `max`, if any. */
+function depthPast(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
 }
 
 function checkEntry(name: string, raw: unknown, fail: (what: string) => never): Checked {

@@ -45,7 +45,8 @@ export function encodeSafetensors(tensors: Readonly<Record<string, SafeTensor>>,
       throw new SafetensorsError(`encodeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] (${n} elements) but ${t.data.length} data elements; fix the shape or the data`);
     }
     const end = offset + t.data.byteLength;
-    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] };
+    // defineProperty, not assignment: a tensor named "__proto__" must become a header key, not a prototype.
+    Object.defineProperty(header, name, { value: { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] }, enumerable: true, writable: true, configurable: true });
     offset = end;
   }
 

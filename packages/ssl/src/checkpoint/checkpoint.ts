@@ -3,7 +3,7 @@
  * file, and a small JSON manifest with the step, the data order and the RNG state. Writing them to disk
  * atomically is the platform adapter's job (Node: temporary file, fsync, rename; browser: OPFS).
  */
-import { DogoError, type HostTensor, type RngState } from '@dogo/core';
+import { DogoError, Rng, type HostTensor, type RngState } from '@dogo/core';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '@dogo/nn';
 
 export const CHECKPOINT_FORMAT = 'dogo-checkpoint/1';
@@ -44,7 +44,8 @@ export function decodeState(bytes: Uint8Array, source: string): Record<string, H
   const out: Record<string, HostTensor> = {};
   for (const [k, t] of Object.entries(file.tensors)) {
     if (t.dtype !== 'F32' && t.dtype !== 'F64' && t.dtype !== 'I32') throw new CheckpointError(`${source}: tensor "${k}" has dtype ${t.dtype}; checkpoints hold F32, F64 and I32 only`);
-    out[k] = { shape: t.shape, dtype: t.dtype === 'I32' ? 'int32' : 'float32', data: t.data as Float32Array | Float64Array | Int32Array };
+    // An own property whatever the name ("__proto__" included): names come from the file.
+    Object.defineProperty(out, k, { value: { shape: t.shape, dtype: t.dtype === 'I32' ? 'int32' : 'float32', data: t.data as Float32Array | Float64Array | Int32Array }, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -56,9 +57,20 @@ export function parseManifest(text: string, source: string): CheckpointManifest 
   } catch (e) {
     throw new CheckpointError(`${source}: not valid JSON (${(e as Error).message}); the checkpoint is damaged, resume from an earlier one`);
   }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new CheckpointError(`${source}: not a JSON object; the checkpoint is damaged, resume from an earlier one`);
   if (m.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source}: format "${String(m.format)}" is not ${CHECKPOINT_FORMAT}`);
-  if (!Number.isInteger(m.step) || m.step < 0 || typeof m.tensors !== 'string' || !m.rng || !m.loader) {
+  if (!Number.isInteger(m.step) || m.step < 0 || typeof m.tensors !== 'string' || typeof m.rng !== 'object' || m.rng === null || typeof m.loader !== 'object' || m.loader === null) {
     throw new CheckpointError(`${source}: manifest lacks step, tensors, rng or loader`);
+  }
+  // The tensors file is read from beside the manifest: a bare file name, never a path.
+  if (!/^step-\d+\.safetensors$/.test(m.tensors)) throw new CheckpointError(`${source}: "tensors" must name a step-<n>.safetensors file beside it, got ${JSON.stringify(m.tensors)}`);
+  if (!Number.isInteger(m.loader.epoch) || m.loader.epoch < 0 || !Number.isInteger(m.loader.position) || m.loader.position < 0) {
+    throw new CheckpointError(`${source}: "loader" must hold non-negative integer epoch and position, got ${JSON.stringify(m.loader)}`);
+  }
+  try {
+    Rng.fromState(m.rng);
+  } catch (e) {
+    throw new CheckpointError(`${source}: "rng" is not a generator state (${(e as Error).message}); the checkpoint is damaged, resume from an earlier one`);
   }
   return m;
 }

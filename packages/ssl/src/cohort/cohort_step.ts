@@ -17,12 +17,22 @@ import { DEFAULT_KD_TEMPERATURE, DEFAULT_TEMPERATURE, type CohortConfig } from '
 
 export interface CohortStep {
   graph: Graph;
-  /** Fetch name -> node: `${model}/loss`, `${model}/ssl`, `${model}/kd`. */
+  /**
+   * Fetch name -> node: `${model}/loss`, `${model}/ssl`, `${model}/kd`, and `${model}/health`: the sum of
+   * squares of the model's updated parameters plus the sum of magnitudes of its other updated state (running
+   * statistics, optimiser state), one scalar that is finite exactly when every new value is finite and no
+   * parameter's square overflows (|w| below about 1.8e19 in float32). See `healthOf`.
+   */
   outputs: Record<string, Node>;
   /** State name -> its new value after the step. */
   updates: Record<string, Node>;
-  /** Names of the feeds: raw images, crop boxes (and colour parameters for 1- and 3-channel images) per model and view, learning rate per model, step. */
-  feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step: string };
+  /**
+   * Names of the feeds: raw images, crop boxes (and colour parameters for 1- and 3-channel images) per model and
+   * view, learning rate per model, and the 1-based step count (absent when no model's optimiser reads it: SGD, LARS).
+   */
+  feeds: { images: string; boxes: string[][]; color: string[][]; lr: string[]; step?: string };
+  /** Names of each model's trainable parameters (the rest of its state is running statistics and optimiser state). */
+  params: Record<string, string[]>;
 }
 
 /** Names of the boxes feeds: boxesFeed(m, v) for model m's view v (shared views use model 0's). */
@@ -44,7 +54,8 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   const n = cfg.batchSize;
   const [c, h, w] = cfg.imageShape;
   const raw = g.input('images', [n, c, h, w]);
-  const step = g.input('step', [1]);
+  // Made on first use: only Adam and AdamW read the step count, and a fed input the step never reads is refused.
+  const stepCount = () => g.inputs.get('step') ?? g.input('step', [1]);
   const k = cfg.members.length;
   const boxes: string[][] = [];
   const colors: string[][] = [];
@@ -122,9 +133,24 @@ export function buildCohortStep(cfg: CohortConfig): CohortStep {
   for (const ctxs of contexts) for (const ctx of ctxs) for (const [name, node] of ctx.updates) updates[name] = node;
   params.forEach((p, i) => {
     const lr = g.inputs.get(lrs[p.member]!) ?? g.input(lrs[p.member]!, [1]);
-    const u = buildUpdate(g, cfg.members[p.member]!.optimizer, p.name, p.role, leaves[i]!, grads[i]!, lr, step);
+    const u = buildUpdate(g, cfg.members[p.member]!.optimizer, p.name, p.role, leaves[i]!, grads[i]!, lr, stepCount);
     updates[p.name] = u.param;
     Object.assign(updates, u.state);
   });
-  return { graph: g, outputs, updates, feeds: { images: 'images', boxes, color: colors, lr: lrs, step: 'step' } };
+  const paramNames: Record<string, string[]> = Object.fromEntries(cfg.members.map((m, mi) => [m.name, params.filter((p) => p.member === mi).map((p) => p.name)]));
+  for (const m of cfg.members) outputs[`${m.name}/health`] = healthOf(m.name, updates, new Set(paramNames[m.name]));
+  const feeds = { images: 'images', boxes, color: colors, lr: lrs, ...(g.inputs.has('step') ? { step: 'step' } : {}) };
+  return { graph: g, outputs, updates, feeds, params: paramNames };
+}
+
+/**
+ * One scalar per model that is non-finite when any of its new state is: parameters contribute the sum of their
+ * squares (so a weight past about 1.8e19, where float32 squares overflow, counts as diverged), everything else
+ * the sum of magnitudes (Adam's second moments may legitimately be large). NaN and Inf survive any sum.
+ */
+function healthOf(member: string, updates: Record<string, Node>, params: ReadonlySet<string>): Node {
+  const terms = Object.entries(updates)
+    .filter(([name]) => name.startsWith(`${member}.`))
+    .map(([name, node]) => ops.sum(params.has(name) ? ops.square(node) : ops.abs(node)));
+  return terms.reduce((a, b) => ops.add(a, b));
 }

@@ -2,6 +2,8 @@
  * The cohort trainer: compiles the DoGo step once on a backend, initialises every model from a seed, and
  * runs steps on raw batches: it draws the augmentation boxes, feeds the scheduled learning rates, and
  * returns every model's loss with its NT-Xent and distillation parts. Same seed and backend, same losses.
+ * After every step it checks each model's loss and its on-device health scalar (cohort_step.ts) and throws
+ * NonFiniteLossError or NonFiniteStateError, naming the step, the model, the tensor and what to do.
  */
 import type { Module } from '@dogo/nn';
 import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
@@ -10,8 +12,13 @@ import { sampleColorParams } from '../augment/color.js';
 import { learningRate } from '../optim/schedule.js';
 import { buildCohortStep, type CohortStep } from './cohort_step.js';
 import type { CohortConfig } from './cohort_config.js';
+import { findUnhealthyTensor } from './state_health.js';
 
+/** A model's loss became NaN or infinite; its state after the step is not to be saved. */
 export class NonFiniteLossError extends DogoError {}
+
+/** A model's weights (or running statistics, or optimiser state) became NaN, infinite or overflowing. */
+export class NonFiniteStateError extends DogoError {}
 
 export interface MemberLosses {
   loss: number;
@@ -77,7 +84,8 @@ export class CohortTrainer {
       throw new DogoError(`${caller}: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
     }
     this.imageBuf.set(images);
-    const feeds: Record<string, Float32Array> = { [this.step.feeds.images]: this.imageBuf, [this.step.feeds.step]: Float32Array.of(this.stepIndex + 1) };
+    const feeds: Record<string, Float32Array> = { [this.step.feeds.images]: this.imageBuf };
+    if (this.step.feeds.step) feeds[this.step.feeds.step] = Float32Array.of(this.stepIndex + 1);
     const [, h, w] = config.imageShape;
     const drawn = new Set<string>();
     this.step.feeds.boxes.forEach((views, mi) => views.forEach((name, vi) => {
@@ -118,10 +126,19 @@ export class CohortTrainer {
       const kd = get('kd');
       if (kd !== undefined) l.kd = kd;
       if (!Number.isFinite(l.loss)) {
-        throw new NonFiniteLossError(`step ${this.stepIndex}: model "${m.name}" has a non-finite loss (${l.loss}; NT-Xent ${l.ssl}, distillation ${l.kd}); lower its learning rate or resume from the last checkpoint`);
+        throw new NonFiniteLossError(`step ${this.stepIndex}: model "${m.name}" has a non-finite loss (${l.loss}; NT-Xent ${l.ssl}, distillation ${l.kd}); lower its learning rate (now ${lrs[i]}) or resume from the last checkpoint`);
       }
       losses[m.name] = l;
     });
+    for (const [i, m] of config.members.entries()) {
+      const health = out[`${m.name}/health`]?.data[0];
+      if (health === undefined || Number.isFinite(health)) continue;
+      const bad = await findUnhealthyTensor(this.executable, this.step.params[m.name]!, `${m.name}.`);
+      throw new NonFiniteStateError(
+        `step ${this.stepIndex}: model "${m.name}" has ${bad ? bad.description : 'non-finite state (the tensor could not be located)'} after this step (loss ${losses[m.name]!.loss}); ` +
+        `its learning rate (now ${lrs[i]}) is likely too high: lower it, or resume from the last checkpoint, which this step did not overwrite`,
+      );
+    }
     const metrics = { step: this.stepIndex, losses };
     this.stepIndex++;
     return metrics;
