@@ -15,7 +15,9 @@ const { values } = parseArgs({
 });
 const spec = JSON.parse(values.spec);
 const label = values.conv ? `${values.backend} ${values.conv}` : values.backend;
-const report = (r) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+// Resolves once the line is flushed: stdout to a pipe is asynchronous, and process.exit would cut a long
+// line (a profile is hundreds of kilobytes) short.
+const report = (r) => new Promise((resolve) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`, resolve));
 try {
   const { createBackend, measureDogoStep } = await import('@dogo/cli');
   const backend = values.conv
@@ -26,8 +28,8 @@ try {
     profile: values.profile,
     onStep: (s) => process.stderr.write(`    [${label} batch ${spec.batchSize}] ${s.phase} step ${s.index + 1}: ${s.seconds.toFixed(3)} s\n`),
   });
-  report({ ok: true, ...m, backend: label, tune: values.conv ? 'off' : values.tune });
+  await report({ ok: true, ...m, backend: label, tune: values.conv ? 'off' : values.tune });
 } catch (e) {
-  report({ ok: false, backend: label, batchSize: spec.batchSize, error: String(e?.stack ?? e) });
+  await report({ ok: false, backend: label, batchSize: spec.batchSize, error: String(e?.stack ?? e) });
 }
 process.exit(0);
