@@ -15,6 +15,7 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
+import gradcache_twin
 from torch_ops import OPS
 from vector_io import make_case
 
@@ -272,3 +273,11 @@ def _simsiam_case(name: str, n: int, d: int, seed: int, aligned: bool):
 
 _simsiam_case("simsiam_N8_D16", 8, 16, 1, False)
 _simsiam_case("simsiam_N5_D64_aligned", 5, 64, 2, True)
+
+
+# --- gradcache/ (seed 2: the file the earlier standalone generator wrote) ---------------------------------------
+
+@case("gradcache/gradcache_N8_chunk2", seed=2)
+def _(rng):
+    # one case: every backend compiles its split executables, SwiftShader slowly
+    return gradcache_twin.twin_case(rng, n=8, chunk=2, side=6)

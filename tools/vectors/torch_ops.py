@@ -225,3 +225,44 @@ def resized_crop(x, a):
 
     y = TF.resized_crop(x["x"], a["top"], a["left"], a["height"], a["width"], list(a["size"]), interpolation=InterpolationMode.BILINEAR, antialias=False)
     return {"y": TF.hflip(y) if a["flip"] else y}
+
+
+# --- the chunked DoGo step (gradcache/: the case is made by gradcache_twin.py, the GradCache way) ------------
+
+def _bn_train(x: torch.Tensor, p: dict, name: str, running: dict, a: dict) -> torch.Tensor:
+    # F.batch_norm moves the running statistics in place: on the copies in `running`, once per call (chunk)
+    return F.batch_norm(x, running[f"{name}.running_mean"], running[f"{name}.running_var"], p[f"{name}.weight"], p[f"{name}.bias"],
+                        training=True, momentum=a["momentum"], eps=a["eps"])
+
+
+@op("gradcache_dogo")
+def gradcache_dogo(x, a):
+    """One DoGo step of the members in attrs.members (encoder conv 3x3 no bias, batch norm, relu, global average
+    pool; head linear no bias, batch norm, relu, linear) on views m.view0, m.view1, written as one graph: each
+    chunk of attrs.chunk images (both views as one batch) goes through the member with batch norm in training
+    mode over that chunk, moving the running statistics once per chunk; the projections of all chunks meet in
+    every member's loss, NT-Xent plus lambda times the DoGo KL toward the detached peers (their mean); `total`
+    is the sum. Autograd through this graph gives GradCache's accumulated gradients."""
+    names, c = a["members"], a["chunk"]
+    running = {k: v.detach().clone() for k, v in x.items() if ".running_" in k}
+    z = {}
+    for m in names:
+        n = x[f"{m}.view0"].shape[0]
+        rows = []
+        for i in range(n // c):
+            v = torch.cat([x[f"{m}.view0"][i * c:(i + 1) * c], x[f"{m}.view1"][i * c:(i + 1) * c]])
+            h = F.relu(_bn_train(F.conv2d(v, x[f"{m}.encoder.0.weight"], padding=1), x, f"{m}.encoder.1", running, a)).mean(dim=(2, 3))
+            h = F.relu(_bn_train(F.linear(h, x[f"{m}.head.0.weight"]), x, f"{m}.head.1", running, a))
+            rows.append(F.linear(h, x[f"{m}.head.3.weight"], x[f"{m}.head.3.bias"]))
+        z[m] = (torch.cat([r[:c] for r in rows]), torch.cat([r[c:] for r in rows]))
+    out, total = {}, 0
+    for m, lam in zip(names, a["lambda"]):
+        za, zb = z[m]
+        ssl = nt_xent({"za": za, "zb": zb}, {"temperature": a["temperature"]})["loss"]
+        peers = [z[p] for p in names if p != m]
+        kd = sum(dogo_kl({"za": za, "zb": zb, "pa": pa, "pb": pb}, {"temperature": a["kd_temperature"], "reduction": a["reduction"]})["loss"] for pa, pb in peers) / len(peers)
+        out[f"{m}/ssl"], out[f"{m}/kd"], out[f"{m}/loss"] = ssl, kd, ssl + lam * kd
+        total = total + out[f"{m}/loss"]
+    out["total"] = total
+    out.update({f"new:{k}": v for k, v in running.items()})
+    return out

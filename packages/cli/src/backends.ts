@@ -75,6 +75,36 @@ export async function createBackend(name: string, options: BackendChoiceOptions 
 }
 
 /**
+ * One backend instance per model, for members apart (`--backend wasm,wasm`, `webgpu,wasm`): each wasm entry its
+ * own runtime (its own 4 GiB memory and worker threads), each WebGPU entry its own GPUDevice. Dawn does not
+ * list adapters, so the first WebGPU member asks for the high-performance adapter and the next ones for the
+ * low-power one: the discrete and the integrated GPU where a machine has both. `auto` entries resolve as for
+ * one backend. Each backend comes with the reason it was chosen.
+ */
+export async function selectMemberBackends(names: readonly string[], o: BackendChoiceOptions = {}): Promise<{ backend: Backend; reason: string }[]> {
+  const out: { backend: Backend; reason: string }[] = [];
+  let gpus = 0;
+  for (const requested of names) {
+    const name = requested === 'auto' ? (await selectBackend('auto', o)).backend.name : requested;
+    const why = requested === 'auto' ? 'auto' : 'chosen with --backend';
+    if (name === 'wasm') {
+      const { createNodeWasmBackend } = await import('@dogo/node');
+      out.push({ backend: await createNodeWasmBackend({ threads: o.threads ?? 'auto', tune: o.tune ?? 'off' }), reason: `${why}; a wasm runtime of its own` });
+    } else if (name === 'webgpu') {
+      const { requestNodeGpuDevice, nodeTuningCache } = await import('@dogo/node');
+      const { WebGpuBackend } = await import('@dogo/backend-webgpu');
+      const powerPreference = gpus++ === 0 ? 'high-performance' : 'low-power';
+      const handle = await requestNodeGpuDevice({ powerPreference, optionalFeatures: ['timestamp-query'] });
+      const backend = new WebGpuBackend(handle.device, { adapterName: handle.info.name, adapter: handle.info, tune: o.tune ?? 'off', tuningCache: nodeTuningCache() });
+      out.push({ backend, reason: `${why}; a device of its own on "${handle.info.description || handle.info.name}" (${powerPreference})` });
+    } else {
+      out.push({ backend: await createBackend(name, o), reason: why });
+    }
+  }
+  return out;
+}
+
+/**
  * Resolves a --backend name. `auto` picks WebGPU only on a hardware adapter (a software adapter such as
  * SwiftShader runs on the CPU, far slower than wasm), else wasm; each choice comes with the reason.
  */

@@ -46,6 +46,8 @@ for (const cfg of configs) {
       let winogradSteps = 0;
       const counting: Backend = {
         name: backend.name,
+        plan: (spec) => backend.plan(spec),
+        memoryBudget: () => backend.memoryBudget(),
         compile: async (spec) => {
           const exe = await backend.compile(spec);
           winogradSteps += exe.convChoices.filter((c) => c.algorithm !== 'im2col').length;

@@ -1,11 +1,11 @@
 /**
  * The wasm backend on whole steps: a small ResNet-like network trained one step (forward loss and every
  * parameter gradient against the reference backend), state updates and fetch order, the executable API,
- * and steady-state runs that allocate nothing in wasm memory.
+ * state shared between executables, and steady-state runs that allocate nothing in wasm memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Graph, ReferenceBackend, batchNorm, crossEntropy, globalAvgPool, grad, linear, ops, adam, FeedError, BackendError,
+  Graph, ReferenceBackend, batchNorm, checkSharedState, crossEntropy, globalAvgPool, grad, linear, ops, adam, FeedError, BackendError,
   type Node, type HostTensor,
 } from '@dogo/core';
 import { WasmRuntime } from '../runtime/wasm_runtime.js';
@@ -186,5 +186,22 @@ describe('wasm backend', () => {
     await expect(exe.readState('nope')).rejects.toThrow(FeedError);
     exe.destroy();
     await expect(exe.run({ x: Float32Array.from([1, 1, 1]) })).rejects.toThrow(BackendError);
+  });
+
+  it('shares state between executables of one runtime, not across runtimes; reports its memory budget', async () => {
+    const backend = new WasmBackend(runtimes[1]!);
+    await checkSharedState(backend);
+    const g = new Graph();
+    const w = g.state('w', [3]);
+    const a = await backend.compile({ outputs: { w } });
+    await expect(new WasmBackend(runtimes[2]!).compile({ outputs: { y: ops.mul(w, 2) }, shareStateWith: [a] })).rejects.toThrow(/cannot share state with this wasm backend; compile both on one backend instance \(one wasm runtime/);
+    const before = backend.memoryBudget();
+    const big = g.state('big', [2 ** 20]);
+    const b = await backend.compile({ outputs: { big } });
+    expect(before.bytes - backend.memoryBudget().bytes).toBeGreaterThanOrEqual(4 * 2 ** 20);
+    expect(before.bytes).toBeLessThan(2 ** 32);
+    expect(before.source).toMatch(/4 GiB of wasm32 memory less/);
+    b.destroy();
+    a.destroy();
   });
 });

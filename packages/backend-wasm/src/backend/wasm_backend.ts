@@ -11,9 +11,9 @@
  * Public; the rest of backend/ is internal.
  */
 import {
-  BackendError, FeedError, MemoryTuningCache, attrsOf, checkFeed, createPlan, opKind,
-  type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type Plan, type ProfiledStep,
-  type RunOptions, type Step, type StepProfile, type TuneMode, type TuningCache,
+  BackendError, FeedError, MemoryTuningCache, attrsOf, checkFeed, createPlan, opKind, sharedStateOwner,
+  type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type MemoryBudget, type Plan,
+  type PlanOptions, type PlanSpec, type ProfiledStep, type RunOptions, type Step, type StepProfile, type TuneMode, type TuningCache,
 } from '@dogo/core';
 import type { Conv2dAlgorithm } from '../runtime/conv2d.js';
 import { canBlock } from '../runtime/kernel_module.js';
@@ -71,6 +71,11 @@ const SLOT_ALIGNMENT = 64;
 
 interface Segment { kind: string; layer: string; variant?: string; from: number; to: number }
 
+/** wasm32 addresses 4 GiB. */
+const WASM32_BYTES = 2 ** 32;
+/** Kept back from the budget for what compiling allocates besides the plan (kernel scratch, per-region padding). */
+export const WASM_RESERVE_BYTES = 64 * 2 ** 20;
+
 /** The WebAssembly backend over an injected WasmRuntime (see @dogo/node's createNodeWasmRuntime). */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
@@ -85,10 +90,24 @@ export class WasmBackend implements Backend {
     };
   }
 
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
+    return createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
+  }
+
   async compile(spec: CompileSpec): Promise<WasmExecutable> {
-    const plan = createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
+    const plan = spec.plan ?? this.plan(spec);
     const choices = await chooseConvAlgorithms(this.runtime, plan, this.tuning);
-    return WasmExecutable.compile(this.runtime, plan, spec.initialState ?? {}, choices);
+    return WasmExecutable.compile(this.runtime, plan, spec, choices);
+  }
+
+  /** 4 GiB of wasm32 memory, less what this runtime's arena already holds and a reserve for kernel scratch. */
+  memoryBudget(): MemoryBudget {
+    const held = this.runtime.arena.allocatedBytes;
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    return {
+      bytes: Math.max(0, WASM32_BYTES - held - WASM_RESERVE_BYTES), maxBufferBytes: 2 ** 31,
+      source: `4 GiB of wasm32 memory less ${gib(held)} this runtime holds and ${gib(WASM_RESERVE_BYTES)} for kernel scratch`,
+    };
   }
 }
 
@@ -114,10 +133,10 @@ export class WasmExecutable implements Executable {
     this.async = runtime.threads > 1 && !canBlock();
   }
 
-  static compile(rt: WasmRuntime, plan: Plan, initial: Readonly<Record<string, Feed>>, convChoices: readonly ConvStepChoice[] = []): WasmExecutable {
+  static compile(rt: WasmRuntime, plan: Plan, spec: CompileSpec, convChoices: readonly ConvStepChoice[] = []): WasmExecutable {
     const exe = new WasmExecutable(rt, plan, convChoices);
     try {
-      exe.build(initial);
+      exe.build(spec);
     } catch (e) {
       exe.destroy();
       throw e;
@@ -132,15 +151,25 @@ export class WasmExecutable implements Executable {
     return at;
   }
 
-  private build(initial: Readonly<Record<string, Feed>>): void {
+  /** Byte address of state `name` (for executables sharing it). */
+  stateAddress(name: string): number {
+    const i = this.plan.states.get(name);
+    if (i === undefined || this.destroyed) throw new BackendError(`wasm: state "${name}" is not held by this executable`);
+    return this.leafAddr.get(i)!;
+  }
+
+  private build(spec: CompileSpec): void {
     const { plan, runtime: rt } = this;
     const { values, storage, slot } = plan;
+    const initial = spec.initialState ?? {};
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
     }
-    // leaves: one region each; constants and fills written now, states from initialState or zeros
+    // leaves: one region each (shared states: the owner's); constants and fills written now, states from initialState or zeros
     for (const v of values) {
       if (opKind(v.op) !== 'leaf') continue;
+      const owner = v.op === 'state' ? sharedStateOwner(spec, v, (e): e is WasmExecutable => e instanceof WasmExecutable && e.runtime === rt, 'wasm') : undefined;
+      if (owner) { this.leafAddr.set(v.index, owner.stateAddress(v.name!)); continue; }
       const at = this.alloc(v.size * 4);
       this.leafAddr.set(v.index, at);
       const w = at / 4;

@@ -2,13 +2,13 @@
  * Compiles a core Plan for one GPUDevice. The plan already says what runs (its steps), which values own
  * storage (views share their source's) and which slot each stored value takes; this file only turns that
  * into device objects: it checks buffer sizes against the device limits, creates one buffer per slot and
- * per leaf (constants and fills uploaded once), two shared scratch buffers and one staging buffer per
+ * per leaf (constants and fills uploaded once; a state shared with another executable uses that one's buffer), two shared scratch buffers and one staging buffer per
  * fetch, builds each step's launches (fused steps: fused_launch.ts; kernel steps: the op table,
  * op_kernels.ts), compiles the pipelines in parallel and prepares each dispatch (pipeline, bind group,
  * uniforms) once. Views cost nothing: every buffer is looked up through its value's storage owner.
  * Errors name the op and the node (OpKernelError) or the limit (AdapterLimitError). Internal to the backend.
  */
-import { FeedError, attrsOf, bytesPerElement, checkFeed, type CompileSpec, type Feed, type Plan, type PlanValue, type Step } from '@dogo/core';
+import { FeedError, attrsOf, bytesPerElement, checkFeed, sharedStateOwner, type CompileSpec, type Feed, type Plan, type PlanValue, type Step } from '@dogo/core';
 import { AdapterLimitError } from '../device.js';
 import type { CopyCommand, KernelRunner, PreparedDispatch } from '../kernel_runner.js';
 import { OpKernelError } from './errors.js';
@@ -125,6 +125,9 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
     const leafBuffers = new Map<number, GPUBuffer>();
     for (const v of plan.values) {
       if (v.kind === 'compute') continue;
+      const sharer = v.kind === 'state'
+        ? sharedStateOwner(spec, v, (e): e is WebGpuExecutable => e instanceof WebGpuExecutable && e.device === runner.device, 'webgpu') : undefined;
+      if (sharer) { leafBuffers.set(v.index, sharer.stateBuffer(v.name!)); continue; }
       const label = v.kind === 'constant' ? `${v.op} #${v.index}` : `${v.kind} ${v.name!}`;
       const data = leafData(v, initial);
       leafBuffers.set(v.index, own(data && data.byteLength > 0 ? runner.upload(data, label) : runner.createBuffer(bytesOf(v), label)));

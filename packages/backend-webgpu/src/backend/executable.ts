@@ -61,7 +61,7 @@ export class WebGpuExecutable implements Executable {
   readonly stepLabels: readonly string[];
   /** The tiling, split-K and stride-phase choice of every GEMM-shaped step (rule, cache or timed). */
   readonly kernelChoices: readonly KernelStepChoice[];
-  private destroyed = false;
+  private dead = false;
   private tail: Promise<unknown> = Promise.resolve();
   private runs = 0;
 
@@ -93,6 +93,22 @@ export class WebGpuExecutable implements Executable {
       const steps = this.parts.stepInfo.map((info, k) => ({ ...info, ms: ms[k]!, launches: 1 }));
       return { backend: 'webgpu', timing: timer.method, totalMs: ms.reduce((a, b) => a + b, 0), steps };
     });
+  }
+
+  /** Whether destroy() has run. */
+  get destroyed(): boolean {
+    return this.dead;
+  }
+
+  /** The buffer of state `name` (for executables sharing it). */
+  stateBuffer(name: string): GPUBuffer {
+    this.alive('stateBuffer');
+    return this.parts.leafBuffers.get(this.stateValue(name).index)!;
+  }
+
+  /** The device this executable runs on. */
+  get device(): GPUDevice {
+    return this.parts.runner.device;
   }
 
   /** Bytes of every device buffer this executable owns (slots, leaves, scratch, staging). */
@@ -128,8 +144,8 @@ export class WebGpuExecutable implements Executable {
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if (this.dead) return;
+    this.dead = true;
     for (const b of this.parts.owned) b.destroy();
     for (const s of this.parts.steps) if (!('copy' in s)) s.uniformBuffer?.destroy();
   }
@@ -185,7 +201,7 @@ export class WebGpuExecutable implements Executable {
   }
 
   private alive(what: string): void {
-    if (this.destroyed) throw new BackendError(`webgpu: ${what}() after destroy()`);
+    if (this.dead) throw new BackendError(`webgpu: ${what}() after destroy()`);
   }
 
   /** Runs `f` after every earlier call of this executable has settled. */

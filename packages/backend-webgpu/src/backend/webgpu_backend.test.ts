@@ -1,11 +1,11 @@
 /**
  * The executable's contract on WebGPU: steady-state runs allocate nothing, fetches and state updates (a
- * fetched state shows the step's starting value; swaps, also through views, stay swaps), int32 feeds and
- * fetches, feed errors, adapter limits. Every op's numbers: op_parity.test.ts.
+ * fetched state shows the step's starting value; swaps, also through views, stay swaps), state shared
+ * between executables, int32 feeds and fetches, feed errors, adapter limits and the memory budget. Every op's numbers: op_parity.test.ts.
  */
 import { describe, expect, test } from 'vitest';
 import { AdapterLimitError } from '../device.js';
-import { BackendError, FeedError, Graph, ops } from '@dogo/core';
+import { BackendError, FeedError, Graph, checkSharedState, ops } from '@dogo/core';
 import { getTestGpu } from '../test_device.js';
 import { randomArray } from '../testing/util.js';
 import { compareWithReference } from '../testing/parity.js';
@@ -73,6 +73,17 @@ describe.skipIf(!gpu)('WebGpuExecutable: runs, state, errors', () => {
     expect(Array.from((await exe.readState('b')).data)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Array.from((await exe.readState('c')).data)).toEqual([6, 5, 4, 3, 2, 1]);
     exe.destroy();
+  });
+
+  test('executables of one device share state leaves (shareStateWith); the budget follows memoryBytes', async () => {
+    await checkSharedState(backend!);
+    expect(backend!.memoryBudget()).toMatchObject({ bytes: Infinity, maxBufferBytes: Math.min(gpu!.device.limits.maxStorageBufferBindingSize, gpu!.device.limits.maxBufferSize) });
+    const limited = new WebGpuBackend(gpu!.device, { memoryBytes: 1 << 20 });
+    const g = new Graph();
+    const exe = await limited.compile({ outputs: { w: g.state('w', [1024]) } });
+    expect(limited.memoryBudget().bytes).toBe((1 << 20) - (exe as WebGpuExecutable).bufferBytes);
+    exe.destroy();
+    expect(limited.memoryBudget().bytes).toBe(1 << 20);
   });
 
   test('int32 feeds and fetches, also through a view', async () => {

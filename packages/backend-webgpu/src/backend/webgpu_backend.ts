@@ -6,7 +6,9 @@
  * the GEMM-shaped steps' tilings, split-K factors and stride-phase choices are timed on this device first
  * (tuning/kernel_tuner.ts). Does not obtain a device: the platform adapters (@dogo/node, @dogo/browser) do.
  */
-import { MemoryTuningCache, createPlan, type Backend, type CompileSpec, type FusionRules, type TuneMode, type TuningCache } from '@dogo/core';
+import {
+  MemoryTuningCache, createPlan, type Backend, type CompileSpec, type FusionRules, type MemoryBudget, type Plan, type PlanOptions, type PlanSpec, type TuneMode, type TuningCache,
+} from '@dogo/core';
 import { KernelRunner } from '../kernel_runner.js';
 import { tuneKernels, type AdapterIdentity, type WebGpuTuningOptions } from '../tuning/kernel_tuner.js';
 import { compilePlan } from './compile_plan.js';
@@ -33,6 +35,11 @@ export interface WebGpuBackendOptions {
   readonly adapter?: AdapterIdentity;
   /** Milliseconds of one timed run of a candidate (tests inject a clock). */
   readonly measure?: WebGpuTuningOptions['measure'];
+  /**
+   * Device memory new executables may take, in bytes (default: no total limit). WebGPU does not tell how much
+   * memory a device has; give this to make chunked steps and recomputation fit a smaller GPU.
+   */
+  readonly memoryBytes?: number;
 }
 
 function adapterInfoOf(device: GPUDevice): Partial<GPUAdapterInfo> {
@@ -65,15 +72,39 @@ export class WebGpuBackend implements Backend {
 
   private readonly tuning: WebGpuTuningOptions;
 
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
+    return createPlan(spec, { ...spec.planOptions, fusion: this.fusion });
+  }
+
   /** Compiles `spec`; compiles of one backend run one at a time (their validation error scopes must not interleave). */
   compile(spec: CompileSpec): Promise<WebGpuExecutable> {
     const next = this.compiling.then(async () => {
-      const plan = createPlan(spec, { ...spec.planOptions, fusion: this.fusion });
+      const plan = spec.plan ?? this.plan(spec);
       const choices = await tuneKernels(this.runner, plan, this.tuning);
-      return compilePlan(this.runner, plan, spec, { adapterName: this.options.adapterName ?? adapterNameOf(this.device), choices });
+      const exe = await compilePlan(this.runner, plan, spec, { adapterName: this.options.adapterName ?? adapterNameOf(this.device), choices });
+      this.compiled.add(exe);
+      return exe;
     });
     this.compiling = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * The device's buffer limits (each plan slot and leaf is one buffer, bound whole) and the memoryBytes option
+   * less what this backend's executables hold; without that option no total limit.
+   */
+  memoryBudget(): MemoryBudget {
+    const maxBufferBytes = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    const total = this.options.memoryBytes;
+    let held = 0;
+    for (const e of this.compiled) {
+      if (e.destroyed) this.compiled.delete(e);
+      else held += e.bufferBytes;
+    }
+    return {
+      bytes: total === undefined ? Infinity : Math.max(0, total - held), maxBufferBytes,
+      source: `the device's maxStorageBufferBindingSize / maxBufferSize (${maxBufferBytes} bytes per buffer)${total === undefined ? '' : ` and memoryBytes ${total} less ${held} held`}`,
+    };
   }
 
   /** The fusion rules this backend plans with. */
@@ -82,4 +113,6 @@ export class WebGpuBackend implements Backend {
   }
 
   private compiling: Promise<unknown> = Promise.resolve();
+  /** Executables this backend compiled, for the memory they hold (destroyed ones are dropped on the way). */
+  private readonly compiled = new Set<WebGpuExecutable>();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '@dogo/core';
-import { ProjectionHead, forwardFlops, resnetSmall } from '@dogo/nn';
-import { DOGO_STEP_REFERENCE, dogoStepFlops, measureDogoStep, timeSteps, type DogoStepSpec } from './dogo_step.js';
+import { ProjectionHead, forwardFlops, resnet18, resnet50 } from '@dogo/nn';
+import { DOGO_STEP_PAPER, DOGO_STEP_REFERENCE, dogoStepEncoder, dogoStepFlops, measureDogoStep, timeSteps, type DogoStepSpec } from './dogo_step.js';
 
 /** The reference configuration shrunk to run in seconds on the reference backend. */
 const TINY: DogoStepSpec = {
@@ -21,7 +21,7 @@ describe('dogo step benchmark', () => {
     const f = dogoStepFlops(TINY);
     let forward = 0;
     for (const m of TINY.models) {
-      const enc = resnetSmall({ stageChannels: m.stageChannels, blocksPerStage: m.blocksPerStage, inChannels: 1, stem: 'cifar' });
+      const enc = dogoStepEncoder(TINY, m);
       const head = new ProjectionHead(enc.featureDim, TINY.headHidden, TINY.headOut);
       const row = f.models.find((r) => r.name === m.name)!;
       expect(row.encoderForward).toBe(forwardFlops(enc, [1, 8, 8]));
@@ -39,6 +39,15 @@ describe('dogo step benchmark', () => {
     expect(f.models.map((m) => m.headForward)).toEqual([2 * (128 * 512 + 512 * 128), 2 * (256 * 512 + 512 * 128)]);
   });
 
+  it('gives the paper preset torchvision\'s ResNet-18 and ResNet-50 with the CIFAR stem', () => {
+    const f = dogoStepFlops(DOGO_STEP_PAPER);
+    expect(f.models.map((m) => m.encoderForward)).toEqual([resnet18({ inChannels: 1, stem: 'cifar' }), resnet50({ inChannels: 1, stem: 'cifar' })].map((e) => forwardFlops(e, [1, 28, 28])));
+    // torchvision's counts without fc, with the 3x3 CIFAR stem on 3 channels (11,168,832 and 23,500,352), less
+    // the stem's two missing input channels (64 x 2 x 3 x 3), plus the head Linear(d, 512) + BN + Linear(512, 128)
+    const head = (d: number) => d * 512 + 2 * 512 + 512 * 128 + 128;
+    expect(f.models.map((m) => m.parameters)).toEqual([11_168_832 - 1152 + head(512), 23_500_352 - 1152 + head(2048)]);
+  });
+
   it('times steps on the reference backend: positive images/s, plan FLOPs near the 3x convention', async () => {
     const seen: string[] = [];
     const m = await measureDogoStep(new ReferenceBackend(), TINY, { seconds: 0.05, warmupSteps: 1, minSteps: 2, onStep: (s) => seen.push(s.phase) });
@@ -52,6 +61,21 @@ describe('dogo step benchmark', () => {
     // losses' small matmuls: between 2x and a little over 3x the forward count.
     expect(m.planFlopsPerStep).toBeGreaterThan(2 * m.flops.perStep / 3);
     expect(m.planFlopsPerStep).toBeLessThan(1.5 * m.flops.perStep);
+    expect(m.layout).toBe('the one-graph step fits');
+    expect(m.executables.map((e) => e.name)).toEqual(['cohort']);
+    expect(m.planPeakBytes).toBe(m.executables[0]!.peakBytes);
+  }, 60_000);
+
+  it('times a chunked step: one more forward per chunk in the plan FLOPs, every executable reported', async () => {
+    const spec = { ...TINY, batchSize: 4 };
+    const one = await measureDogoStep(new ReferenceBackend(), spec, { seconds: 0, warmupSteps: 0, minSteps: 1 });
+    const m = await measureDogoStep(new ReferenceBackend(), spec, { seconds: 0, warmupSteps: 0, minSteps: 1, chunk: 2 });
+    expect(m.layout).toBe('chunks of 2 images as asked');
+    expect(m.executables.map((e) => e.name)).toEqual(['student', 'peer'].flatMap((n) => ['backward', 'forward', 'loss', 'update'].map((r) => `${n}/${r}`)));
+    for (const e of m.executables) expect(e.bytes).toBeGreaterThan(0);
+    // forward-backward plus a forward without gradients: about 4/3 of the one-graph step's FLOPs
+    expect(m.planFlopsPerStep / one.planFlopsPerStep).toBeGreaterThan(1.2);
+    expect(m.planFlopsPerStep / one.planFlopsPerStep).toBeLessThan(1.45);
   }, 60_000);
 
   it('stops before maxSeconds once a step has run', async () => {

@@ -5,16 +5,20 @@
  * backends; the tfjs comparison lives in benchmarks/dogo-step so that the CLI never depends on tfjs.
  */
 import { Rng, sizeOf, type Backend, type Executable, type KlReduction, type Plan, type StepProfile } from '@dogo/core';
-import { ProjectionHead, Sequential, forwardFlops, nodeMacs, resnetSmall, type ResNet } from '@dogo/nn';
-import { CohortTrainer, DEFAULT_OPTIMIZER, FASHION_MNIST_NORMALIZATION, type CohortConfig, type CohortMember, type MemberLosses, type Normalization, type OptimizerConfig } from '@dogo/ssl';
+import { ProjectionHead, Sequential, forwardFlops, nodeMacs, resnet18, resnet50, resnetSmall, type ResNet } from '@dogo/nn';
+import {
+  CohortTrainer, DEFAULT_OPTIMIZER, FASHION_MNIST_NORMALIZATION,
+  type CohortConfig, type CohortMember, type LayoutRequest, type MemberLosses, type Normalization, type OptimizerConfig,
+} from '@dogo/ssl';
 
-/** One model of the benchmark cohort: resnetSmall with these stages, a projection head, a distillation weight. */
-export interface DogoStepModel {
-  readonly name: string;
-  readonly stageChannels: readonly number[];
-  readonly blocksPerStage: number;
-  readonly lambda: number;
-}
+/**
+ * One model of the benchmark cohort, a projection head and a distillation weight: resnetSmall with these stages
+ * (arch 'resnet-small', the default), or torchvision's ResNet-18 / ResNet-50 with the CIFAR stem.
+ */
+export type DogoStepModel = { readonly name: string; readonly lambda: number } & (
+  | { readonly arch?: 'resnet-small'; readonly stageChannels: readonly number[]; readonly blocksPerStage: number }
+  | { readonly arch: 'resnet18' | 'resnet50' }
+);
 
 /** Everything that defines the measured step; JSON-serialisable so the benchmark can record it verbatim. */
 export interface DogoStepSpec {
@@ -55,12 +59,31 @@ export const DOGO_STEP_REFERENCE: DogoStepSpec = {
   crop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3], flip: 0.5 },
 };
 
+/** The paper's pair (DoGo's released setting): ResNet-18 student, ResNet-50 peer, CIFAR stem, batch 256, here on 28x28x1 inputs. */
+export const DOGO_STEP_PAPER: DogoStepSpec = {
+  ...DOGO_STEP_REFERENCE,
+  models: [
+    { name: 'student', arch: 'resnet18', lambda: 100 },
+    { name: 'peer', arch: 'resnet50', lambda: 1 },
+  ],
+};
+
+/** Named benchmark cohorts for `dogo bench --preset`. */
+export const DOGO_STEP_PRESETS: Record<string, DogoStepSpec> = { reference: DOGO_STEP_REFERENCE, paper: DOGO_STEP_PAPER };
+
+/** One line naming a model of the spec: `resnetSmall [32,64,128]x2` or `resnet50`. */
+export function describeStepModel(m: DogoStepModel): string {
+  return 'stageChannels' in m ? `resnetSmall [${m.stageChannels.join(',')}]x${m.blocksPerStage}` : m.arch;
+}
+
 /** The reference backend computes in float64 in plain TypeScript: a reference-configuration step at batch 4 takes minutes. */
 export const REFERENCE_BACKEND_BENCH = { batchSize: 2, minSteps: 1 } as const;
 
 /** The spec's encoder for one model. */
 export function dogoStepEncoder(spec: DogoStepSpec, m: DogoStepModel): ResNet {
-  return resnetSmall({ stageChannels: m.stageChannels, blocksPerStage: m.blocksPerStage, inChannels: spec.imageShape[0], stem: 'cifar' });
+  const inChannels = spec.imageShape[0];
+  if ('stageChannels' in m) return resnetSmall({ stageChannels: m.stageChannels, blocksPerStage: m.blocksPerStage, inChannels, stem: 'cifar' });
+  return (m.arch === 'resnet18' ? resnet18 : resnet50)({ inChannels, stem: 'cifar' });
 }
 
 /** The cohort configuration the step is built from (what CohortTrainer.create receives). */
@@ -132,6 +155,12 @@ export function planFlops(plan: Plan): number {
   return 2 * macs;
 }
 
+/** planFlops of one step: every executable's plan, each as often as a step runs it (once per chunk, or once). */
+export function stepPlanFlops(trainer: CohortTrainer): number {
+  const chunks = trainer.config.batchSize / trainer.layout.chunk;
+  return trainer.executables.reduce((a, e) => a + planFlops(e.planned.plan) * (e.planned.role === 'forward' || e.planned.role === 'backward' ? chunks : 1), 0);
+}
+
 export interface TimingOptions {
   /** Target seconds of timed steps (default 20). */
   seconds?: number;
@@ -200,8 +229,12 @@ export interface DogoStepMeasurement extends StepTiming {
   flops: DogoStepFlops;
   /** perStep FLOPs counted on the compiled plan (see planFlops). */
   planFlopsPerStep: number;
-  /** Bytes of the compiled plan's intermediate buffers (the memory planner's total). */
+  /** Bytes of the compiled plans' intermediate buffers (the memory planner's totals, summed over executables). */
   planPeakBytes: number;
+  /** How the step was laid out (one graph, or chunked with members apart) and why. */
+  layout: string;
+  /** Each executable's planned peak of intermediates and its bytes with the leaves it owns. */
+  executables: { name: string; backend: string; peakBytes: number; bytes: number; recomputedBlocks: number }[];
   gflopsPerSecond: number;
   /** Losses of the last step, as a sanity check (NT-Xent starts near log(2N - 1)). */
   lastLosses: Record<string, MemberLosses>;
@@ -221,11 +254,13 @@ export interface KernelChoiceSummary {
   readonly timings?: readonly { readonly name: string; readonly ms: number }[];
 }
 
-export interface MeasureOptions extends TimingOptions {
+export interface MeasureOptions extends TimingOptions, LayoutRequest {
   /** Seed of initialisation and augmentation (default 1). */
   seed?: number;
   /** After timing, profile one more step (Executable.profile). */
   profile?: boolean;
+  /** Called once the step is compiled, with the trainer (to print its layout and memory). */
+  onCompiled?: (trainer: CohortTrainer) => void;
 }
 
 /** The kernel choices of an executable: wasm's convChoices or WebGPU's kernelChoices, if it has either. */
@@ -257,8 +292,10 @@ export function kernelChoicesOf(exe: Executable): KernelChoiceSummary[] {
 export async function measureDogoStep(backend: Backend, spec: DogoStepSpec, options: MeasureOptions = {}): Promise<DogoStepMeasurement> {
   const flops = dogoStepFlops(spec);
   const t0 = performance.now();
-  const trainer = await CohortTrainer.create(backend, dogoStepCohort(spec), { seed: options.seed ?? 1, totalSteps: 1_000_000 });
+  const { seed, onCompiled, ...rest } = options;
+  const trainer = await CohortTrainer.create(backend, dogoStepCohort(spec), { ...rest, seed: seed ?? 1, totalSteps: 1_000_000 });
   const compileSeconds = (performance.now() - t0) / 1000;
+  onCompiled?.(trainer);
   try {
     const images = randomImages(spec);
     let lastLosses: Record<string, MemberLosses> = {};
@@ -269,10 +306,14 @@ export async function measureDogoStep(backend: Backend, spec: DogoStepSpec, opti
     return {
       backend: backend.name, batchSize: spec.batchSize, compileSeconds, ...timing,
       imagesPerSecond: spec.batchSize / timing.secondsPerStep,
-      flops, planFlopsPerStep: planFlops(trainer.executable.plan), planPeakBytes: trainer.executable.plan.peakBytes,
+      flops, planFlopsPerStep: stepPlanFlops(trainer), planPeakBytes: trainer.executables.reduce((a, e) => a + e.planned.plan.peakBytes, 0),
+      layout: trainer.reason,
+      executables: trainer.executables.map((e) => ({
+        name: e.planned.name, backend: e.planned.backend.name, peakBytes: e.planned.plan.peakBytes, bytes: e.planned.bytes, recomputedBlocks: e.planned.plan.recompute?.segments ?? 0,
+      })),
       gflopsPerSecond: flops.perStep / timing.secondsPerStep / 1e9,
       lastLosses,
-      kernelChoices: kernelChoicesOf(trainer.executable),
+      kernelChoices: trainer.executables.flatMap((e) => kernelChoicesOf(e.executable)),
       ...(profile ? { profile } : {}),
     };
   } finally {

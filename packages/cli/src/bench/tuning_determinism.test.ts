@@ -33,7 +33,7 @@ async function train(options: { tune?: TuneMode; cache?: MemoryTuningCache; conv
   const trainer = await CohortTrainer.create(backend, dogoStepCohort(SPEC), { seed: 3, totalSteps: 10 });
   for (let i = 0; i < 3; i++) await trainer.trainStep(randomImages(SPEC, 11 + i));
   const state = await trainer.readAllState();
-  const choices = kernelChoicesOf(trainer.executable);
+  const choices = trainer.executables.flatMap((e) => kernelChoicesOf(e.executable));
   trainer.destroy();
   return { state, choices };
 }

@@ -1,22 +1,30 @@
 /**
- * `dogo bench`: images/s and GFLOP/s of one DoGo training step of the benchmark's reference cohort on one of
- * our backends (bench/dogo_step.ts), with kernel tuning (--tune) and a per-kernel, per-layer profile
- * (--profile). The comparison with PyTorch and tfjs is benchmarks/dogo-step/run.mjs, not this.
+ * `dogo bench`: images/s and GFLOP/s of one DoGo training step of a benchmark cohort (the reference pair, or the
+ * paper's ResNet-18 / ResNet-50 pair) on one of our backends (bench/dogo_step.ts), with the step's layout and
+ * planned memory per executable, kernel tuning (--tune) and a per-kernel, per-layer profile (--profile). The
+ * comparison with PyTorch and tfjs is benchmarks/dogo-step/run.mjs, not this.
  */
 import { parseArgs } from 'node:util';
 import { TUNE_MODES, type TuneMode } from '@dogo/core';
-import { selectBackend } from '../backends.js';
-import { DOGO_STEP_REFERENCE, REFERENCE_BACKEND_BENCH, dogoStepFlops, formatMeasurement, measureDogoStep } from '../bench/dogo_step.js';
+import { selectBackend, selectMemberBackends } from '../backends.js';
+import { DOGO_STEP_PRESETS, REFERENCE_BACKEND_BENCH, describeStepModel, dogoStepFlops, formatMeasurement, measureDogoStep } from '../bench/dogo_step.js';
 import { formatProfile } from '../bench/profile_report.js';
+import { memoryLines } from '../train/memory_report.js';
 import { ConfigError } from '../train/train_config.js';
 
 export const BENCH_HELP = `usage: dogo bench [options]
 
-Times one DoGo training step (forward, backward and Adam update of a ResNet student 32/64/128 and its peer
-64/128/256, two random-resized-crop views each, 28x28x1 random images) and prints images/s and GFLOP/s.
+Times one DoGo training step (forward, backward and Adam update of a student and its peer, two
+random-resized-crop views each, 28x28x1 random images) and prints images/s, GFLOP/s, how the step is laid
+out and the planned memory of each executable.
 
-  --backend NAME     auto | wasm | webgpu | reference (default auto: WebGPU on a hardware adapter, else wasm)
-  --batch N          images per step (default ${DOGO_STEP_REFERENCE.batchSize}; ${REFERENCE_BACKEND_BENCH.batchSize} on the reference backend, which is slow)
+  --preset NAME      reference (default): ResNet students 32/64/128 and 64/128/256, two blocks per stage;
+                     paper: ResNet-18 student, ResNet-50 peer (CIFAR stem), as in the paper
+  --backend NAME     auto | wasm | webgpu | reference (default auto: WebGPU on a hardware adapter, else wasm);
+                     or one per model, comma-separated (each model its own runtime or device)
+  --batch N          images per step (default 256; ${REFERENCE_BACKEND_BENCH.batchSize} on the reference backend, which is slow)
+  --chunk N|auto     chunked steps of N images (default auto: only when the step does not fit in memory)
+  --recompute MODE   auto | always | never: recompute activations inside residual blocks in backward
   --seconds S        time steps for about S seconds (default 20)
   --warmup N         untimed steps first (default 1)
   --min-steps N      timed steps at least (default 3; ${REFERENCE_BACKEND_BENCH.minSteps} on the reference backend)
@@ -46,33 +54,47 @@ export async function benchCommand(args: string[]): Promise<number> {
     args,
     strict: true,
     options: {
-      backend: { type: 'string' }, batch: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' },
-      'min-steps': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+      preset: { type: 'string' }, backend: { type: 'string' }, batch: { type: 'string' }, chunk: { type: 'string' }, recompute: { type: 'string' },
+      seconds: { type: 'string' }, warmup: { type: 'string' }, 'min-steps': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
       tune: { type: 'string' }, profile: { type: 'boolean' },
     },
   });
+  const preset = DOGO_STEP_PRESETS[values.preset ?? 'reference'];
+  if (!preset) throw new ConfigError(`unknown preset "${values.preset}"; choose ${Object.keys(DOGO_STEP_PRESETS).join(' or ')}`);
+  const recompute = values.recompute ?? 'auto';
+  if (recompute !== 'auto' && recompute !== 'always' && recompute !== 'never') throw new ConfigError(`--recompute expects auto, always or never, got "${recompute}"`);
+  const chunk = values.chunk === undefined || values.chunk === 'auto' ? 'auto' : num(values.chunk, '--chunk', true)!;
   const warmup = values.warmup === '0' ? 0 : num(values.warmup, '--warmup', true);
   const threads = num(values.threads, '--threads', true);
   const tune = (values.tune ?? 'quick') as TuneMode;
   if (!TUNE_MODES.includes(tune)) throw new ConfigError(`--tune expects one of ${TUNE_MODES.join(', ')}, got "${values.tune}"`);
-  const { backend, reason } = await selectBackend(values.backend ?? 'auto', { tune, ...(threads === undefined ? {} : { threads }) });
-  const isReference = backend.name === 'reference';
-  const batchSize = num(values.batch, '--batch', true) ?? (isReference ? REFERENCE_BACKEND_BENCH.batchSize : DOGO_STEP_REFERENCE.batchSize);
-  const spec = { ...DOGO_STEP_REFERENCE, batchSize };
+  const choice = { tune, ...(threads === undefined ? {} : { threads }) };
+  const names = (values.backend ?? 'auto').split(',');
+  if (names.length > 1 && names.length !== preset.models.length) throw new ConfigError(`--backend lists ${names.length} backends for ${preset.models.length} models; give one, or one per model`);
+  const chosen = names.length > 1 ? await selectMemberBackends(names, choice) : [await selectBackend(names[0]!, choice)];
+  const backend = chosen[0]!.backend;
+  const isReference = chosen.every((c) => c.backend.name === 'reference');
+  const batchSize = num(values.batch, '--batch', true) ?? (isReference ? REFERENCE_BACKEND_BENCH.batchSize : preset.batchSize);
+  const spec = { ...preset, batchSize };
   const flops = dogoStepFlops(spec);
   const log = (l: string) => { if (!values.json) console.log(l); };
-  log(`backend: ${backend.name} (${reason}); tuning ${tune}`);
-  log(`step: ${spec.models.map((m) => `${m.name} resnetSmall [${m.stageChannels.join(',')}]x${m.blocksPerStage}`).join(' + ')}, heads ${spec.headHidden}->${spec.headOut}, ${spec.imageShape.join('x')} inputs, batch ${batchSize}`);
+  log(`backend: ${chosen.map((c, i) => `${names.length > 1 ? `${spec.models[i]!.name} on ` : ''}${c.backend.name} (${c.reason})`).join('; ')}; tuning ${tune}`);
+  log(`step: ${spec.models.map((m) => `${m.name} ${describeStepModel(m)}`).join(' + ')}, heads ${spec.headHidden}->${spec.headOut}, ${spec.imageShape.join('x')} inputs, batch ${batchSize}`);
   log(`FLOPs: ${(flops.perImage / 1e9).toFixed(3)} GFLOP per image per step, ${(flops.perStep / 1e9).toFixed(1)} GFLOP per step (forward x3 for backward, x2 views, both models)`);
   const m = await measureDogoStep(backend, spec, {
     seconds: num(values.seconds, '--seconds', false) ?? 20,
     ...(warmup === undefined ? {} : { warmupSteps: warmup }),
     minSteps: num(values['min-steps'], '--min-steps', true) ?? (isReference ? REFERENCE_BACKEND_BENCH.minSteps : 3),
+    chunk, recompute, ...(names.length > 1 ? { memberBackends: chosen.map((c) => c.backend) } : {}),
+    onCompiled: (t) => {
+      log(`layout: ${t.reason}`);
+      for (const line of memoryLines(t.executables)) log(line);
+    },
     onStep: (s) => log(`  ${s.phase} step ${s.index + 1}: ${s.seconds.toFixed(3)} s`),
     profile: values.profile ?? false,
   });
   if (values.json) {
-    console.log(JSON.stringify({ reason, tune, spec, ...m }, null, 2));
+    console.log(JSON.stringify({ reasons: chosen.map((c) => c.reason), tune, spec, ...m }, null, 2));
     return 0;
   }
   const bySource = new Map<string, number>();

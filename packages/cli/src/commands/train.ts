@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../backends.js';
+import { selectBackend, selectMemberBackends } from '../backends.js';
 import { fsStep } from '../fs_errors.js';
 import { loadData, DATA_SPECS } from '../train/datasets.js';
 import { buildMember } from '../train/models.js';
@@ -23,7 +23,14 @@ export const TRAIN_HELP = `usage: dogo train [options]
   --config FILE          JSON configuration (keys as in the README); flags override it
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default: default)
   --data SPEC            ${DATA_SPECS}
-  --backend NAME         auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm)
+  --backend NAME         auto | wasm | webgpu | reference (auto: WebGPU on a hardware adapter, else wasm);
+                         or one per model, comma-separated (wasm,wasm: each model its own wasm memory;
+                         webgpu,wasm: the first on the GPU, the second on the CPU); models exchange projections
+  --chunk N|auto         chunked steps of N images per chunk (GradCache: the loss still sees the whole batch;
+                         batch-norm statistics per chunk); auto (default): only when the step does not fit
+                         the backend's memory (wasm: 4 GiB), said at start
+  --recompute MODE       auto | always | never: recompute activations inside residual blocks in backward
+                         instead of keeping them (auto, the default: when nothing fits without)
   --epochs N             epochs over the training split
   --steps N              stop after N steps (overrides --epochs)
   --batch-size N         images per step
@@ -50,7 +57,7 @@ tensor and a hint; the last good checkpoint is kept.`;
 const FLAGS: Record<string, string> = {
   data: '--data', backend: '--backend', epochs: '--epochs', steps: '--steps', batchSize: '--batch-size', seed: '--seed', out: '--out',
   baseline: '--baseline', evalEvery: '--eval-every', checkpointEvery: '--checkpoint-every', keepCheckpoints: '--keep-checkpoints',
-  linearEpochs: '--linear-epochs', sharedViews: '--shared-views', reduction: '--reduction', threads: '--threads',
+  linearEpochs: '--linear-epochs', sharedViews: '--shared-views', reduction: '--reduction', threads: '--threads', chunk: '--chunk', recompute: '--recompute',
 };
 const flagName: KeyNamer = (p) => FLAGS[String(p[0])] ?? `--${String(p[0])}`;
 
@@ -89,7 +96,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
       out: { type: 'string' }, resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, overwrite: { type: 'boolean' }, baseline: { type: 'boolean' },
       'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, 'linear-epochs': { type: 'string' },
-      'shared-views': { type: 'boolean' }, reduction: { type: 'string' }, threads: { type: 'string' },
+      'shared-views': { type: 'boolean' }, reduction: { type: 'string' }, threads: { type: 'string' }, chunk: { type: 'string' }, recompute: { type: 'string' },
     },
   });
   const presetName = values.preset ?? 'default';
@@ -100,7 +107,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
     data: values.data, backend: values.backend, epochs: num(values.epochs), steps: num(values.steps), batchSize: num(values['batch-size']), seed: num(values.seed),
     out: values.out, baseline: values.baseline, evalEvery: num(values['eval-every']), checkpointEvery: num(values['checkpoint-every']),
     keepCheckpoints: num(values['keep-checkpoints']), linearEpochs: num(values['linear-epochs']), sharedViews: values['shared-views'],
-    reduction: values.reduction, threads: num(values.threads),
+    reduction: values.reduction, threads: num(values.threads), chunk: num(values.chunk), recompute: values.recompute,
   };
   const flags = validatePartialConfig(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)), 'flags', flagName);
   const config = validateConfig(mergeConfig(preset, file, flags), values.config ? `config file ${values.config} with flags` : 'configuration');
@@ -129,26 +136,34 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const { config, mode, resumeFrom } = parseTrainArgs(args);
   const data = await loadData(config.data, config.trainSubset);
-  const { backend, reason } = await selectBackend(config.backend, { threads: config.threads });
+  const names = config.backend.split(',');
+  const threads = config.threads === undefined ? {} : { threads: config.threads };
+  const chosen = names.length > 1 ? await selectMemberBackends(names, threads) : [await selectBackend(names[0]!, threads)];
+  const backend = chosen[0]!.backend;
+  const memberBackends = names.length > 1 ? chosen.map((c) => c.backend) : undefined;
   console.log(`data: ${data.description}`);
-  console.log(`backend: ${backend.name} (${reason})`);
+  if (memberBackends) console.log(`backends: ${config.models.map((m, i) => `${m.name} on ${chosen[i]!.backend.name} (${chosen[i]!.reason})`).join('; ')}`);
+  else console.log(`backend: ${backend.name} (${chosen[0]!.reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
   const lock = openRunFolder(config.out, mode);
   const stop = new StopSignals();
   try {
     const common = { backend, data, log: (l: string) => console.log(l), stop };
     const members = config.models.map((m) => buildMember(m, data.train.channels));
-    const cohort = await runTraining({ ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
+    const cohort = await runTraining({
+      ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}), ...(memberBackends ? { memberBackends } : {}),
+    });
     if (cohort.interrupted) return stop.exitCode;
     const baselines: Record<string, RunResult> = {};
     if (config.baseline && config.models.length > 1) {
-      for (const m of config.models) {
+      for (const [i, m] of config.models.entries()) {
         console.log(`baseline: ${m.name} alone, same budget`);
-        const single = { ...config, models: [m] };
+        const single = { ...config, models: [m], backend: names[i] ?? config.backend };
+        const own = memberBackends ? { backend: memberBackends[i]! } : {};
         const dir = path.join(config.out, `baseline-${m.name}`);
         const resume = prepareBaselineFolder(dir, mode === 'resume');
         fsStep('create the baseline folder', dir, () => mkdirSync(dir, { recursive: true }));
-        const r = await runTraining({ ...common, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
+        const r = await runTraining({ ...common, ...own, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
         if (r.interrupted) return stop.exitCode;
         baselines[m.name] = r;
       }

@@ -5,8 +5,11 @@
 import type { Dataset } from '@dogo/data';
 import type { TrainConfig } from './train_config.js';
 
-/** Keys that may change between a run and its resumption (where it runs and for how long, and where it writes). */
-const FREE_KEYS = ['out', 'backend', 'steps', 'epochs', 'threads', 'keepCheckpoints'] as const;
+/**
+ * Keys that may change between a run and its resumption (where it runs and for how long, and where it writes;
+ * the step's layout: chunking changes batch-norm statistics, not the model).
+ */
+const FREE_KEYS = ['out', 'backend', 'steps', 'epochs', 'threads', 'keepCheckpoints', 'chunk', 'recompute'] as const;
 
 /** The settings a checkpoint is bound to: the configuration less FREE_KEYS, and the training split's name and size. */
 export function resumeSettings(config: TrainConfig, train: Dataset): Record<string, unknown> {

@@ -2,7 +2,8 @@
  * `dogo train` end to end, as a user runs it: the built command in a child process, on a tiny IDX dataset
  * made from the embedded Fashion-MNIST subset, on the reference backend (every backend gives the same
  * orchestration). Covers: losses fall, the --baseline report is built from measured numbers, resume after
- * SIGKILL reaches the same losses as an uninterrupted run, and each CLI error path.
+ * SIGKILL reaches the same losses as an uninterrupted run, chunked steps with models on backends of their own
+ * (said at start, with each executable's planned memory), and each CLI error path.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -56,6 +57,8 @@ describe('dogo train', () => {
     const r = dogo(['train', '--config', writeConfig('base', { steps: 16 }), '--out', out, '--baseline']);
     expect(r.out).toContain('backend: reference');
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('step: the one-graph step fits');
+    expect(r.out).toMatch(/memory on reference: \d+ MiB planned \(peak of intermediates: cohort \d+ MiB;/);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     const report = readFileSync(path.join(out, 'report.md'), 'utf8');
     for (const m of ['student', 'peer']) {
@@ -101,6 +104,35 @@ describe('dogo train', () => {
     expect(stepLosses(killed)).toEqual(stepLosses(full));
   }, 300_000);
 
+  it('runs chunked steps with each model on a backend of its own, says so, and resumes in another layout', () => {
+    const cfg = writeConfig('chunked', { steps: 4 });
+    const out = path.join(work, 'run-chunked');
+    const r = dogo(['train', '--config', cfg, '--out', out, '--linear-epochs', '0', '--chunk', '4', '--backend', 'reference,reference', '--steps', '2']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('backends: student on reference (chosen with --backend); peer on reference (chosen with --backend)');
+    expect(r.out).toContain('step: chunks of 4 images as asked');
+    expect(r.out).toMatch(/memory on reference #1: \d+ MiB planned \(peak of intermediates: student\/backward \d+ MiB, student\/forward \d+ MiB, student\/loss \d+ MiB, student\/update \d+ MiB;/);
+    expect(r.out).toMatch(/memory on reference #2: \d+ MiB planned \(peak of intermediates: peer\/backward/);
+    expect(stepLosses(out).length).toBe(2);
+    const again = dogo(['train', '--config', cfg, '--out', out, '--linear-epochs', '0', '--resume']);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain('step: the one-graph step fits');
+    expect(stepLosses(out).length).toBe(4);
+  }, 300_000);
+
+  it('names a chunk that does not divide the batch, a backend list of the wrong length and an unknown recompute mode', () => {
+    const data = ['--data', `fashion-mnist:${dataDir}`, '--batch-size', '16'];
+    const chunk = dogo(['train', ...data, '--backend', 'reference', '--chunk', '5']);
+    expect(chunk.code).not.toBe(0);
+    expect(chunk.out).toContain('chunk 5 must divide the batch size 16; choose one of 16, 8, 4, 2, 1');
+    const list = dogo(['train', ...data, '--backend', 'reference,reference,reference']);
+    expect(list.code).not.toBe(0);
+    expect(list.out).toContain('"backend" must be one backend, or one per model (2 models, 3 backends), got "reference,reference,reference"');
+    const mode = dogo(['train', ...data, '--recompute', 'sometimes']);
+    expect(mode.code).not.toBe(0);
+    expect(mode.out).toContain('flags: --recompute must be one of auto, always, never, got "sometimes"');
+  });
+
   it('names the missing dataset', () => {
     const r = dogo(['train', '--data', 'fashion-mnist:/nonexistent/fm', '--backend', 'reference']);
     expect(r.code).not.toBe(0);
@@ -118,6 +150,6 @@ describe('dogo train', () => {
   it('names an unknown backend', () => {
     const r = dogo(['train', '--backend', 'cuda', '--data', `fashion-mnist:${dataDir}`]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('flags: --backend must be one of auto, wasm, webgpu, reference, got "cuda"');
+    expect(r.out).toContain('flags: --backend must be auto, wasm, webgpu or reference, or one of those per model separated by commas (wasm,wasm), got "cuda"');
   });
 });

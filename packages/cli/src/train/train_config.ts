@@ -34,7 +34,8 @@ export interface TrainConfig {
   data: string;
   /** Train on the first trainSubset / classes images of each class of the training split (unset: all of it). */
   trainSubset?: number;
-  backend: 'auto' | 'wasm' | 'webgpu' | 'reference';
+  /** 'auto' | 'wasm' | 'webgpu' | 'reference', or one per model separated by commas ('wasm,wasm': each model its own wasm memory). */
+  backend: string;
   seed: number;
   epochs: number;
   /** Stop after this many steps (overrides epochs when set). */
@@ -60,6 +61,10 @@ export interface TrainConfig {
   baseline: boolean;
   /** Wasm threads (default: all cores; at most the machine's cores). */
   threads?: number;
+  /** Images per chunk of a chunked step, or 'auto' (default: chunked only when the step does not fit the backend's memory). */
+  chunk?: number | 'auto';
+  /** Recompute block-internal activations in backward: 'auto' (default: when nothing fits without), 'always', 'never'. */
+  recompute?: 'auto' | 'always' | 'never';
 }
 
 const adam = (lr = 3e-4): OptimizerConfig => ({ kind: 'adam', lr, weightDecay: 1e-6, schedule: 'constant' });

@@ -51,6 +51,10 @@ describe('the train configuration schema', () => {
     [{ data: 5 }, '"data" must be a data spec (embedded, fashion-mnist, fashion-mnist:DIR, cifar10:DIR, folder:DIR), got 5'],
     [{ epochs: 0 }, '"epochs" must be an integer >= 1, got 0'],
     [{ threads: 999 }, `"threads" must be an integer from 1 to ${MAX_THREADS}, got 999`],
+    [{ chunk: 0 }, '"chunk" must be an integer >= 1 (images per chunk) or "auto", got 0'],
+    [{ chunk: 'some' }, '"chunk" must be an integer >= 1 (images per chunk) or "auto", got "some"'],
+    [{ recompute: 'sometimes' }, '"recompute" must be one of auto, always, never, got "sometimes"'],
+    [{ backend: 'wasm,gpu' }, '"backend" must be auto, wasm, webgpu or reference, or one of those per model separated by commas (wasm,wasm), got "wasm,gpu"'],
     [{ models: [model({ lr: 0.1, bogus: 1 })] }, 'models[0].optimizer: unknown key "bogus"; allowed keys: beta1, beta2, eps, eta, kind, lr, momentum, schedule, warmupSteps, weightDecay'],
   ])('refuses %j in a config file', (value, message) => {
     const f = configFile(value);
@@ -91,5 +95,8 @@ describe('the train configuration schema', () => {
     for (const p of ['default', 'paper', 'released', 'reference']) expect(() => parseTrainArgs(['--preset', p])).not.toThrow();
     const { config, mode } = parseTrainArgs(['--threads', '1', '--epochs', '2', '--shared-views', '--overwrite', '--keep-checkpoints', '3']);
     expect([config.threads, config.epochs, config.sharedViews, config.keepCheckpoints, mode]).toEqual([1, 2, true, 3, 'overwrite']);
+    const split = parseTrainArgs(['--chunk', '8', '--recompute', 'always', '--backend', 'wasm,webgpu']).config;
+    expect([split.chunk, split.recompute, split.backend]).toEqual([8, 'always', 'wasm,webgpu']);
+    expect(parseTrainArgs(['--chunk', 'auto']).config.chunk).toBe('auto');
   });
 });

@@ -39,6 +39,9 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const bool = () => z.boolean(must('true or false'));
 
+const CHUNK_TEXT = 'an integer >= 1 (images per chunk) or "auto"';
+const BACKENDS_TEXT = 'auto, wasm, webgpu or reference, or one of those per model separated by commas (wasm,wasm)';
+
 const OPTIMIZER = z.strictObject({
   kind: oneOf(['adam', 'adamw', 'sgd', 'lars']),
   lr: positive(),
@@ -68,7 +71,7 @@ const MODEL = z.strictObject({
 
 const FIELDS = {
   data: z.string(must('a data spec (embedded, fashion-mnist, fashion-mnist:DIR, cifar10:DIR, folder:DIR)')).min(1, must('a data spec')),
-  backend: oneOf(['auto', 'wasm', 'webgpu', 'reference']),
+  backend: z.string(must(BACKENDS_TEXT)).regex(/^(auto|wasm|webgpu|reference)(,(auto|wasm|webgpu|reference))*$/, must(BACKENDS_TEXT)),
   seed: int(0),
   epochs: int(1),
   steps: int(1).optional(),
@@ -87,6 +90,8 @@ const FIELDS = {
   out: z.string(must('a folder path')).min(1, must('a folder path')),
   baseline: bool(),
   threads: int(1, MAX_THREADS).optional(),
+  chunk: z.union([z.number(must(CHUNK_TEXT)).int(must(CHUNK_TEXT)).min(1, must(CHUNK_TEXT)), z.literal('auto')], must(CHUNK_TEXT)).optional(),
+  recompute: oneOf(['auto', 'always', 'never']).optional(),
 };
 
 const uniqueNames = (c: { models?: { name: string }[] | undefined }, ctx: z.RefinementCtx) => {
@@ -97,7 +102,13 @@ const uniqueNames = (c: { models?: { name: string }[] | undefined }, ctx: z.Refi
   });
 };
 
-const FULL = z.strictObject(FIELDS, must('a JSON object of settings')).superRefine(uniqueNames);
+/** Several backends: exactly one per model. */
+const backendPerModel = (c: { backend?: string | undefined; models?: unknown[] | undefined }, ctx: z.RefinementCtx) => {
+  const n = c.backend?.split(',').length ?? 1;
+  if (n > 1 && c.models && n !== c.models.length) ctx.addIssue({ code: 'custom', path: ['backend'], message: `one backend, or one per model (${c.models.length} models, ${n} backends)`, input: c.backend });
+};
+
+const FULL = z.strictObject(FIELDS, must('a JSON object of settings')).superRefine(uniqueNames).superRefine(backendPerModel);
 const PARTIAL = z.strictObject(FIELDS, must('a JSON object of settings')).partial().superRefine(uniqueNames);
 
 /** Allowed keys of the object at `path` (top level, a model, an optimizer). */

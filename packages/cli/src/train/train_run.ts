@@ -6,14 +6,15 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Backend } from '@dogo/core';
+import { planBytes, type Backend } from '@dogo/core';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
-  CohortTrainer, extractFeatures, knnAccuracy, linearProbe, balancedSubset, selectRows,
+  CohortTrainer, extractFeatures, featureGraph, knnAccuracy, linearProbe, balancedSubset, selectRows,
   FASHION_MNIST_NORMALIZATION, type CohortMember, type Normalization, type FeatureSet,
 } from '@dogo/ssl';
 import { fsStep } from '../fs_errors.js';
 import { Progress } from './progress.js';
+import { memoryLines } from './memory_report.js';
 import { resumeRun, saveRunCheckpoint } from './run_checkpoint.js';
 import type { StopControl } from './stop_signals.js';
 import type { TrainConfig } from './train_config.js';
@@ -41,7 +42,10 @@ export interface RunResult {
 export interface RunOptions {
   config: TrainConfig;
   members: CohortMember[];
+  /** The backend of the step (unless memberBackends) and of evaluation. */
   backend: Backend;
+  /** One backend per member: members apart, each in executables on its own backend. */
+  memberBackends?: readonly Backend[];
   data: { train: Dataset; test: Dataset };
   outDir: string;
   resume: boolean;
@@ -125,7 +129,15 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     normalization: normalizationFor(train),
   };
   o.stop.arm();
-  const trainer = await CohortTrainer.create(o.backend, cohort, { seed: config.seed, totalSteps });
+  // evaluation compiles the encoders beside the step: keep room for the largest
+  const reserveBytes = Math.max(0, ...o.members.map((m) => planBytes(o.backend.plan(featureGraph(m.encoder, cohort.imageShape, cohort.normalization).spec)).total));
+  const trainer = await CohortTrainer.create(o.backend, cohort, {
+    seed: config.seed, totalSteps, reserveBytes,
+    ...(config.chunk === undefined ? {} : { chunk: config.chunk }), ...(config.recompute === undefined ? {} : { recompute: config.recompute }),
+    ...(o.memberBackends ? { memberBackends: o.memberBackends } : {}),
+  });
+  o.log(`step: ${trainer.reason}`);
+  for (const line of memoryLines(trainer.executables)) o.log(line);
   const parts = { config, train, trainer, loader, totalSteps, outDir: o.outDir };
   const metricsFile = path.join(o.outDir, 'metrics.jsonl');
   const append = (record: object) => fsStep('append to', metricsFile, () => appendFileSync(metricsFile, JSON.stringify(record) + '\n'));

@@ -3,6 +3,10 @@
  * an Executable; each run feeds the named inputs, executes the plan, applies the state updates in place and
  * returns the requested fetches. Ordering: runs of one executable execute in call order; a run's state
  * updates are visible to the next run and to readState once its promise resolves.
+ *
+ * Several executables of one backend instance may hold the same state (shareStateWith): a training step split
+ * into executables (a chunked step's forward, forward-backward and update) reads and updates one set of
+ * parameters. Callers run such executables one after another, awaiting each run.
  */
 import type { DType, TypedData } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -22,6 +26,24 @@ export interface CompileSpec extends PlanSpec {
   /** Initial values of state leaves by name; a state not named starts at zeros. */
   initialState?: Readonly<Record<string, Feed>>;
   planOptions?: PlanOptions;
+  /** The plan this backend's plan() made for this spec, so compile does not plan it again. */
+  plan?: Plan;
+  /**
+   * Executables of this backend instance (same wasm runtime, same GPU device) whose state leaves this one uses
+   * for states of the same name, instead of allocating its own: reads see their values, updates write into
+   * them. Those states must not be in initialState; the owners must outlive this executable.
+   */
+  shareStateWith?: readonly Executable[];
+}
+
+/** The memory a backend can still give new executables. */
+export interface MemoryBudget {
+  /** Bytes for intermediates and leaves of new executables (Infinity where the backend sets no limit). */
+  readonly bytes: number;
+  /** Largest single buffer: a plan slot or a leaf (Infinity where there is no such limit). */
+  readonly maxBufferBytes: number;
+  /** Where the numbers come from, for messages ("4 GiB of wasm32 memory less 1.2 GiB held"). */
+  readonly source: string;
 }
 
 export interface RunOptions {
@@ -48,7 +70,11 @@ export interface Executable {
 
 export interface Backend {
   readonly name: string;
+  /** The plan compile() would run for `spec` under this backend's fusion rules; allocates nothing. */
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan;
   compile(spec: CompileSpec): Promise<Executable>;
+  /** What memory is left for new executables (see MemoryBudget). */
+  memoryBudget(): MemoryBudget;
 }
 
 export function hostTensor(shape: Shape, dtype: DType, data: TypedData): HostTensor {

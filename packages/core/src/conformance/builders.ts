@@ -13,6 +13,7 @@ import { UNARY_OP_NAMES } from '../ops/pointwise/unary.js';
 import { unaryDefaults } from '../ops/pointwise/pointwise.js';
 import { BINARY_OP_NAMES } from '../ops/pointwise/binary.js';
 import type { Attrs } from '../ops/op_def.js';
+import { gradCacheDogoCase } from './gradcache_case.js';
 
 export type CaseInputs = Record<string, Node>;
 export type CaseBuilder = (x: CaseInputs, attrs: Record<string, unknown>) => Record<string, Node>;
@@ -74,6 +75,7 @@ export const CASE_BUILDERS: Record<string, CaseBuilder> = {
     const r = lars(x['param']!, x['grad']!, x['momentum_buffer']!, { lr: num(a, 'lr'), momentum: num(a, 'momentum'), weightDecay: num(a, 'weight_decay'), eta: num(a, 'eta') });
     return { param: r.param, momentum_buffer: r.buf };
   },
+  gradcache_dogo: (x, a) => gradCacheDogoCase(x, a),
   resized_crop: (x, a) => {
     const img = x['x']!;
     const n = img.shape[0]!;

@@ -4,7 +4,8 @@
  * the steps to run in order (fused groups of pointwise ops and reductions, and kernels) under the backend's
  * fusion rules; and a buffer slot for every stored computed value by liveness over those steps. Built by
  * createPlan through dead-node elimination, common-subexpression elimination, lowering (lowering.ts) and the
- * memory planner (memory_planner.ts). Backends only emit code for each step.
+ * memory planner (memory_planner.ts), and, where PlanOptions.recompute asks, recomputation of block-internal
+ * activations in backward (recompute.ts) before lowering again. Backends only emit code for each step.
  */
 import type { DType } from '../dtype.js';
 import type { Node } from '../graph/node.js';
@@ -16,6 +17,7 @@ import { eliminateDeadNodes } from './dce.js';
 import { eliminateCommonSubexpressions } from './cse.js';
 import { lowerValues, type FusionRules } from './lowering.js';
 import { planStepMemory } from './memory_planner.js';
+import { recomputeSegments, type RecomputeOptions, type RecomputeReport } from './recompute.js';
 
 export type ValueKind = 'input' | 'state' | 'constant' | 'compute';
 
@@ -82,6 +84,8 @@ export interface Plan {
   readonly peakBytes: number;
   /** What the stored intermediates would take with one buffer each (for comparison). */
   readonly unplannedBytes: number;
+  /** Present when the plan recomputes segments in backward (PlanOptions.recompute): how many, and the peak without. */
+  readonly recompute?: RecomputeReport;
 }
 
 export interface PlanSpec {
@@ -96,6 +100,8 @@ export interface PlanOptions {
   alignment?: number;
   /** How the backend fuses (default: no fusion, one step per value; backends pass their own). */
   fusion?: FusionRules;
+  /** Recompute block-internal activations in backward instead of keeping them (default: never; recompute.ts). */
+  recompute?: RecomputeOptions;
 }
 
 export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
@@ -133,7 +139,22 @@ export function createPlan(spec: PlanSpec, options: PlanOptions = {}): Plan {
     if (v.kind === 'state') states.set(v.name!, v.index);
   }
   const kept = [...outputs.values(), ...updates.values()];
-  const { storage, steps } = lowerValues(values, kept, options.fusion ?? { fuse: false });
-  const memory = planStepMemory(values, storage, steps, kept, options.alignment ?? 256);
-  return { values, inputs, states, outputs, updates, storage, steps, ...memory };
+  const fusion = options.fusion ?? { fuse: false };
+  const alignment = options.alignment ?? 256;
+  const lowered = lowerValues(values, kept, fusion);
+  const memory = planStepMemory(values, lowered.storage, lowered.steps, kept, alignment);
+  const plain: Plan = { values, inputs, states, outputs, updates, storage: lowered.storage, steps: lowered.steps, ...memory };
+  const rc = options.recompute;
+  if (!rc || rc.mode === 'never' || (rc.mode === 'auto' && !(memory.peakBytes > (rc.budgetBytes ?? Infinity)))) return plain;
+  const r = recomputeSegments(values, kept, rc.segmentOf);
+  if (!r) return plain;
+  const moved = (m: ReadonlyMap<string, number>) => new Map([...m].map(([k, i]) => [k, r.remap[i]!]));
+  const again = { outputs: moved(outputs), updates: moved(updates) };
+  const keptAgain = [...again.outputs.values(), ...again.updates.values()];
+  const l2 = lowerValues(r.values, keptAgain, fusion);
+  const m2 = planStepMemory(r.values, l2.storage, l2.steps, keptAgain, alignment);
+  return {
+    values: r.values, inputs: moved(inputs), states: moved(states), ...again, storage: l2.storage, steps: l2.steps, ...m2,
+    recompute: { segments: r.segments, values: r.clones, peakBytesWithout: memory.peakBytes },
+  };
 }

@@ -1,6 +1,6 @@
-/** The reference backend: feed checking, state across runs, readState/writeState, fetch subsets, destroy. */
+/** The reference backend: feed checking, state across runs and shared between executables, readState/writeState, fetch subsets, destroy. */
 import { describe, expect, it } from 'vitest';
-import { BackendError, FeedError, Graph, ReferenceBackend, ops, type Executable } from '../index.js';
+import { BackendError, FeedError, Graph, ReferenceBackend, checkSharedState, ops, type Executable } from '../index.js';
 
 /** y = x + 1 over float32 x [2,3] and one_hot(labels) over int32 labels [2]. */
 async function twoInputStep(): Promise<Executable> {
@@ -104,6 +104,10 @@ describe('ReferenceBackend state', () => {
     await expect(exe.writeState('count', new Int32Array(1))).rejects.toThrow(/must be float data/);
     // A failed write leaves the state as it was.
     expect([...(await exe.readState('count')).data]).toEqual([0]);
+  });
+
+  it('shares state leaves between executables (shareStateWith) and refuses misuse', async () => {
+    await checkSharedState(new ReferenceBackend());
   });
 
   it('a state is not a feed', async () => {

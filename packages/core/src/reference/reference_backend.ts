@@ -3,28 +3,36 @@
  * other backend is held to, not a fast path. It also checks the memory plan as it goes: reading a value
  * whose slot was handed to another value is an error, so any liveness bug in the planner shows up here.
  */
-import type { Backend, CompileSpec, Executable, Feed, HostTensor, RunOptions } from '../backend/backend.js';
+import type { Backend, CompileSpec, Executable, Feed, HostTensor, MemoryBudget, RunOptions } from '../backend/backend.js';
 import { checkFeed, checkFeedNames } from '../backend/feeds.js';
+import { sharedStateOwner } from '../backend/shared_state.js';
 import { BackendError, FeedError } from '../errors.js';
 import { getOp } from '../ops/registry.js';
 import type { RefArray } from '../ops/op_def.js';
 import type { TypedData } from '../dtype.js';
-import { createPlan, type Plan, type PlanValue } from '../passes/plan.js';
+import { createPlan, type Plan, type PlanOptions, type PlanSpec, type PlanValue } from '../passes/plan.js';
 
 function toRef(v: PlanValue, data: TypedData): RefArray {
   return v.dtype === 'int32' ? Int32Array.from(data) : Float64Array.from(data);
 }
 
+/** A state's current array; executables sharing the state hold the same box. */
+interface StateBox { data: RefArray }
+
 class ReferenceExecutable implements Executable {
   readonly backend = 'reference';
-  private readonly state = new Map<string, RefArray>();
+  /** State name -> its box (its own, or one of an executable it shares state with). */
+  private readonly state = new Map<string, StateBox>();
   private destroyed = false;
 
-  constructor(readonly plan: Plan, initial: Readonly<Record<string, Feed>>) {
+  constructor(readonly plan: Plan, spec: CompileSpec) {
+    const initial = spec.initialState ?? {};
     for (const [name, idx] of plan.states) {
       const v = plan.values[idx]!;
+      const owner = sharedStateOwner(spec, v, (e): e is ReferenceExecutable => e instanceof ReferenceExecutable, 'reference');
+      if (owner) { this.state.set(name, owner.state.get(name)!); continue; }
       const init = initial[name];
-      this.state.set(name, init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)));
+      this.state.set(name, { data: init === undefined ? (v.dtype === 'int32' ? new Int32Array(v.size) : new Float64Array(v.size)) : toRef(v, checkFeed('initial state', v, init)) });
     }
     for (const name of Object.keys(initial)) {
       if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
@@ -53,7 +61,7 @@ class ReferenceExecutable implements Executable {
           data[v.index] = toRef(v, checkFeed('feed', v, feeds[v.name!]));
           break;
         case 'state':
-          data[v.index] = this.state.get(v.name!)!;
+          data[v.index] = this.state.get(v.name!)!.data;
           break;
         default: {
           const def = getOp(v.op);
@@ -78,7 +86,7 @@ class ReferenceExecutable implements Executable {
     }
     // Updates apply after every fetch is read, so a fetch of a state sees the value the step started with.
     const next = [...this.plan.updates].map(([name, i]) => [name, read(i).slice()] as const);
-    for (const [name, arr] of next) this.state.set(name, arr);
+    for (const [name, arr] of next) this.state.get(name)!.data = arr;
     return out;
   }
 
@@ -87,7 +95,7 @@ class ReferenceExecutable implements Executable {
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
-    return { shape: v.shape, dtype: v.dtype, data: this.state.get(name)!.slice() };
+    return { shape: v.shape, dtype: v.dtype, data: this.state.get(name)!.data.slice() };
   }
 
   async writeState(name: string, value: Feed): Promise<void> {
@@ -95,7 +103,7 @@ class ReferenceExecutable implements Executable {
     const idx = this.plan.states.get(name);
     if (idx === undefined) throw new FeedError(`state "${name}" is not part of this step`);
     const v = this.plan.values[idx]!;
-    this.state.set(name, toRef(v, checkFeed('state', v, value)));
+    this.state.get(name)!.data = toRef(v, checkFeed('state', v, value));
   }
 
   destroy(): void {
@@ -111,8 +119,16 @@ class ReferenceExecutable implements Executable {
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
 
+  plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
+    return createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
+  }
+
   async compile(spec: CompileSpec): Promise<Executable> {
-    const plan = createPlan(spec, { ...spec.planOptions, fusion: { fuse: false } });
-    return new ReferenceExecutable(plan, spec.initialState ?? {});
+    return new ReferenceExecutable(spec.plan ?? this.plan(spec), spec);
+  }
+
+  /** No limit of its own: float64 arrays on the JavaScript heap. */
+  memoryBudget(): MemoryBudget {
+    return { bytes: Infinity, maxBufferBytes: Infinity, source: 'the reference backend sets no memory limit' };
   }
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend, Rng } from '@dogo/core';
 import { ProjectionHead, resnetSmall } from '@dogo/nn';
 import { CohortTrainer, NonFiniteStateError } from './trainer.js';
+import { STEP_FEED } from './cohort_step.js';
 import { learningRate } from '../optim/schedule.js';
 import type { OptimizerConfig, OptimizerKind } from '../optim/optimizer.js';
 import type { CohortMember } from './cohort_config.js';
@@ -23,9 +24,9 @@ function images(): Uint8Array {
   return Uint8Array.from({ length: N * IMG * IMG }, () => Math.floor(256 * rng.uniform()));
 }
 
-async function trainer(optimizer: OptimizerConfig, totalSteps = 4): Promise<CohortTrainer> {
+async function trainer(optimizer: OptimizerConfig, totalSteps = 4, chunk?: number): Promise<CohortTrainer> {
   const cfg = { members: [member(optimizer)], batchSize: N, imageShape: [1, IMG, IMG] as const, normalization: { mean: [0.5], std: [0.25] } };
-  return CohortTrainer.create(new ReferenceBackend(), cfg, { seed: 1, totalSteps });
+  return CohortTrainer.create(new ReferenceBackend(), cfg, { seed: 1, totalSteps, ...(chunk ? { chunk } : {}) });
 }
 
 const KINDS: OptimizerKind[] = ['sgd', 'lars', 'adam', 'adamw'];
@@ -50,20 +51,22 @@ describe('every optimiser alone', () => {
       expect(moved, `${p} did not change`).toBe(true);
     }
     // SGD and LARS keep a momentum buffer, Adam and AdamW two moments; only Adam's family reads the step count.
-    expect(t.step.feeds.step !== undefined).toBe(kind === 'adam' || kind === 'adamw');
+    expect(t.executables.some((e) => e.executable.plan.inputs.has(STEP_FEED))).toBe(kind === 'adam' || kind === 'adamw');
     t.destroy();
   }, 60_000);
 });
 
 describe('health check after each step', () => {
-  it('stops on a NaN in a running statistic the loss never sees, naming the step, the tensor and a hint', async () => {
-    const t = await trainer({ kind: 'sgd', lr: 0.01 });
+  // chunked: the split step's update executable computes the health scalar, running statistics included
+  it.each([{ chunk: undefined }, { chunk: 2 }])('stops on a NaN in a running statistic the loss never sees, naming the step, the tensor and a hint (chunk $chunk)', async ({ chunk }) => {
+    const t = await trainer({ kind: 'sgd', lr: 0.01 }, 4, chunk);
+    expect(t.layout.kind).toBe(chunk ? 'split' : 'single');
     await t.trainStep(images());
-    const name = [...t.executable.plan.states.keys()].find((n) => n.endsWith('running_var'))!;
-    const v = await t.executable.readState(name);
+    const name = t.step.stateNames().find((n) => n.endsWith('running_var'))!;
+    const v = await t.step.readState(name);
     const data = Float64Array.from(v.data);
     data[1] = NaN;
-    await t.executable.writeState(name, { ...v, data });
+    await t.step.writeState(name, { ...v, data });
     const err = await t.trainStep(images()).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteStateError);
     expect((err as Error).message).toContain(`step 1: model "solo" has "${name}" holding NaN at index 1`);
@@ -71,9 +74,9 @@ describe('health check after each step', () => {
     t.destroy();
   }, 60_000);
 
-  it('stops a model whose weights diverge while the loss stays finite', async () => {
+  it.each([{ chunk: undefined }, { chunk: 2 }])('stops a model whose weights diverge while the loss stays finite (chunk $chunk)', async ({ chunk }) => {
     // The reference backend computes in float64, where squares overflow only past 1.3e154.
-    const t = await trainer({ kind: 'sgd', lr: 1e200, schedule: 'constant' }, 10);
+    const t = await trainer({ kind: 'sgd', lr: 1e200, schedule: 'constant' }, 10, chunk);
     let err: unknown;
     for (let s = 0; s < 5 && !err; s++) err = await t.trainStep(images()).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteStateError);

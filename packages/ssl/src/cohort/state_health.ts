@@ -3,7 +3,13 @@
  * said something did, and whether a whole state (a checkpoint about to be written or exported) is finite.
  * Internal to the trainer and the checkpoint writers; reads state only on failure or when saving.
  */
-import type { Executable } from '@dogo/core';
+import type { HostTensor } from '@dogo/core';
+
+/** Where state is read from: a compiled step (one executable or several). */
+export interface StateReader {
+  stateNames(): Iterable<string>;
+  readState(name: string): Promise<HostTensor>;
+}
 
 /** Magnitude past which a float32 square overflows: the parameter limit of the on-device health check. */
 export const PARAMETER_OVERFLOW = Math.sqrt(3.4028234663852886e38);
@@ -28,9 +34,9 @@ function describe(name: string, data: ArrayLike<number>, bad: { index: number; v
 }
 
 /** The first state tensor under `prefix` holding a non-finite value (parameters: or one past PARAMETER_OVERFLOW). */
-export async function findUnhealthyTensor(exe: Executable, params: readonly string[], prefix: string): Promise<{ name: string; description: string } | undefined> {
+export async function findUnhealthyTensor(exe: StateReader, params: readonly string[], prefix: string): Promise<{ name: string; description: string } | undefined> {
   const isParam = new Set(params);
-  for (const name of exe.plan.states.keys()) {
+  for (const name of exe.stateNames()) {
     if (!name.startsWith(prefix)) continue;
     const t = await exe.readState(name);
     const limit = isParam.has(name) ? PARAMETER_OVERFLOW : Infinity;

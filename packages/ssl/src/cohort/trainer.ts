@@ -1,16 +1,20 @@
 /**
- * The cohort trainer: compiles the DoGo step once on a backend, initialises every model from a seed, and
- * runs steps on raw batches: it draws the augmentation boxes, feeds the scheduled learning rates, and
- * returns every model's loss with its NT-Xent and distillation parts. Same seed and backend, same losses.
- * After every step it checks each model's loss and its on-device health scalar (cohort_step.ts) and throws
- * NonFiniteLossError or NonFiniteStateError, naming the step, the model, the tensor and what to do.
+ * The cohort trainer: lays the DoGo step out over executables (step_layout.ts: one graph, or chunked steps with
+ * members apart when that does not fit the backend's memory), compiles it once, initialises every model from
+ * a seed, and runs steps on raw batches: it draws the augmentation boxes, feeds the scheduled learning rates,
+ * and returns every model's loss with its NT-Xent and distillation parts. Same seed, backend and layout, same
+ * losses; the augmentation draws do not depend on the layout. After every step it checks each model's loss and
+ * its health scalar (cohort_step.ts) and throws NonFiniteLossError or NonFiniteStateError, naming the step, the
+ * model, the tensor and what to do.
  */
 import type { Module } from '@dogo/nn';
-import { DogoError, Rng, type Backend, type Executable, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
+import { DogoError, Rng, type Backend, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
 import { learningRate } from '../optim/schedule.js';
-import { buildCohortStep, type CohortStep } from './cohort_step.js';
+import { IMAGES_FEED, augmentedViews, viewFeedNames } from './member_forward.js';
+import { chooseStepLayout, type LayoutRequest, type StepLayout } from './step_layout.js';
+import { CompiledStep, type CompiledExecutable } from './compiled_step.js';
 import type { CohortConfig } from './cohort_config.js';
 import { findUnhealthyTensor } from './state_health.js';
 
@@ -34,7 +38,7 @@ export interface StepMetrics {
   losses: Record<string, MemberLosses>;
 }
 
-export interface TrainerOptions {
+export interface TrainerOptions extends LayoutRequest {
   seed: number;
   /** Steps of the whole run (the schedule's length). */
   totalSteps: number;
@@ -44,25 +48,33 @@ export class CohortTrainer {
   /** Steps run so far (the index of the next step). */
   stepIndex = 0;
   private augRng: Rng;
-  private readonly imageBuf: Float32Array;
-  private readonly boxBufs: Float32Array<ArrayBufferLike>[][];
+  private readonly feeds: Record<string, Float32Array>;
+  private readonly names: { boxes: string[][]; color: string[][] };
 
   private constructor(
     readonly config: CohortConfig,
     readonly options: TrainerOptions,
-    readonly step: CohortStep,
-    readonly executable: Executable,
+    readonly step: CompiledStep,
+    /** Why this layout: what fits the backend's memory (said at start by the CLI). */
+    readonly reason: string,
   ) {
     const [c, h, w] = config.imageShape;
+    const n = config.batchSize;
     this.augRng = new Rng(options.seed).fork('augment');
-    this.imageBuf = new Float32Array(config.batchSize * c * h * w);
-    this.boxBufs = step.feeds.boxes.map((views) => views.map(() => new Float32Array(config.batchSize * 5)));
+    this.names = viewFeedNames(config);
+    this.feeds = { [IMAGES_FEED]: new Float32Array(n * c * h * w) };
+    for (const name of this.names.boxes.flat()) this.feeds[name] ??= new Float32Array(n * 5);
+    for (const name of this.names.color.flat()) this.feeds[name] ??= new Float32Array(n * 6);
   }
 
+  /**
+   * Plans the step for `backend` (or options.memberBackends, one per member), picks the layout that fits (see
+   * chooseStepLayout: options.chunk and options.recompute), compiles it and initialises every model.
+   */
   static async create(backend: Backend, config: CohortConfig, options: TrainerOptions): Promise<CohortTrainer> {
     const names = new Set(config.members.map((m) => m.name));
     if (names.size !== config.members.length || config.members.length === 0) throw new DogoError('cohort: give at least one model, each with a unique name');
-    const step = buildCohortStep(config);
+    const { layout, reason } = chooseStepLayout(config, backend, options, augmentedViews(config));
     const root = new Rng(options.seed).fork('init');
     const initialState: Record<string, Float32Array> = {};
     for (const m of config.members) {
@@ -73,43 +85,50 @@ export class CohortTrainer {
         for (const [k, v] of Object.entries(init)) initialState[`${m.name}.${part}.${k}`] = v;
       }
     }
-    const executable = await backend.compile({ outputs: step.outputs, updates: step.updates, initialState });
-    return new CohortTrainer(config, options, step, executable);
+    const step = await CompiledStep.compile(config, layout, initialState);
+    return new CohortTrainer(config, options, step, reason);
   }
 
-  /** The feeds of the next step for a raw uint8 batch (draws its augmentation), and each member's learning rate. */
-  private nextFeeds(images: Uint8Array, caller: string): { feeds: Record<string, Float32Array>; lrs: number[] } {
+  /** The layout the step runs in: one graph or chunked, with or without recomputation. */
+  get layout(): StepLayout {
+    return this.step.layout;
+  }
+
+  /** The compiled executables, in run order of their first use, with their plans. */
+  get executables(): readonly CompiledExecutable[] {
+    return this.step.executables;
+  }
+
+  /** Fills this.feeds for the next step from a raw uint8 batch (draws its augmentation); each member's learning rate. */
+  private nextFeeds(images: Uint8Array, caller: string): number[] {
     const { config } = this;
-    if (images.length !== this.imageBuf.length) {
+    const imageBuf = this.feeds[IMAGES_FEED]!;
+    if (images.length !== imageBuf.length) {
       throw new DogoError(`${caller}: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
     }
-    this.imageBuf.set(images);
-    const feeds: Record<string, Float32Array> = { [this.step.feeds.images]: this.imageBuf };
-    if (this.step.feeds.step) feeds[this.step.feeds.step] = Float32Array.of(this.stepIndex + 1);
+    imageBuf.set(images);
     const [, h, w] = config.imageShape;
     const drawn = new Set<string>();
-    this.step.feeds.boxes.forEach((views, mi) => views.forEach((name, vi) => {
+    this.names.boxes.forEach((views, mi) => views.forEach((name, vi) => {
       if (drawn.has(name)) return;
       drawn.add(name);
-      feeds[name] = sampleCropBoxes(this.augRng, config.batchSize, h, w, config.crop, this.boxBufs[mi]![vi]!);
-      const color = this.step.feeds.color[mi]![vi];
-      if (color) feeds[color] = sampleColorParams(this.augRng, config.batchSize, config.color);
+      sampleCropBoxes(this.augRng, config.batchSize, h, w, config.crop, this.feeds[name]);
+      const color = this.names.color[mi]![vi];
+      if (color) sampleColorParams(this.augRng, config.batchSize, config.color, this.feeds[color]);
     }));
-    const lrs = config.members.map((m) =>
+    return config.members.map((m) =>
       learningRate({ base: m.optimizer.lr, totalSteps: this.options.totalSteps, warmupSteps: m.optimizer.warmupSteps ?? 0, kind: m.optimizer.schedule ?? 'cosine' }, this.stepIndex),
     );
-    lrs.forEach((lr, i) => (feeds[this.step.feeds.lr[i]!] = Float32Array.of(lr)));
-    return { feeds, lrs };
   }
 
   /**
    * Runs one step like trainStep, with every plan step timed by the backend (Executable.profile): where the
-   * step's time goes, per kernel kind and layer. Throws when the backend cannot profile.
+   * step's time goes, per kernel kind and layer. Throws when the backend cannot profile, or when the step runs
+   * chunked (split layouts have many executables per step).
    */
   async profileStep(images: Uint8Array): Promise<StepProfile> {
-    if (!this.executable.profile) throw new DogoError(`profileStep: the ${this.executable.backend} backend cannot profile a step`);
-    const { feeds } = this.nextFeeds(images, 'profileStep');
-    const profile = await this.executable.profile(feeds);
+    const lrs = this.nextFeeds(images, 'profileStep');
+    const profile = await this.step.profile(this.feeds, lrs, this.stepIndex + 1);
     this.stepIndex++;
     return profile;
   }
@@ -117,11 +136,11 @@ export class CohortTrainer {
   /** Runs one step on a raw uint8 batch [N,C,H,W]. */
   async trainStep(images: Uint8Array): Promise<StepMetrics> {
     const { config } = this;
-    const { feeds, lrs } = this.nextFeeds(images, 'trainStep');
-    const out = await this.executable.run(feeds);
+    const lrs = this.nextFeeds(images, 'trainStep');
+    const out = await this.step.run(this.feeds, lrs, this.stepIndex + 1);
     const losses: Record<string, MemberLosses> = {};
     config.members.forEach((m, i) => {
-      const get = (k: string) => out[`${m.name}/${k}`]?.data[0];
+      const get = (k: string) => out[`${m.name}/${k}`];
       const l: MemberLosses = { loss: get('loss')!, ssl: get('ssl')!, lr: lrs[i]! };
       const kd = get('kd');
       if (kd !== undefined) l.kd = kd;
@@ -131,9 +150,9 @@ export class CohortTrainer {
       losses[m.name] = l;
     });
     for (const [i, m] of config.members.entries()) {
-      const health = out[`${m.name}/health`]?.data[0];
+      const health = out[`${m.name}/health`];
       if (health === undefined || Number.isFinite(health)) continue;
-      const bad = await findUnhealthyTensor(this.executable, this.step.params[m.name]!, `${m.name}.`);
+      const bad = await findUnhealthyTensor(this.step, this.step.params[m.name]!, `${m.name}.`);
       throw new NonFiniteStateError(
         `step ${this.stepIndex}: model "${m.name}" has ${bad ? bad.description : 'non-finite state (the tensor could not be located)'} after this step (loss ${losses[m.name]!.loss}); ` +
         `its learning rate (now ${lrs[i]}) is likely too high: lower it, or resume from the last checkpoint, which this step did not overwrite`,
@@ -147,15 +166,15 @@ export class CohortTrainer {
   /** Every state leaf (parameters, optimiser state, running statistics) by name. */
   async readAllState(): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
-    for (const name of this.executable.plan.states.keys()) out[name] = await this.executable.readState(name);
+    for (const name of this.step.stateNames()) out[name] = await this.step.readState(name);
     return out;
   }
 
   async writeAllState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
-    for (const name of this.executable.plan.states.keys()) {
+    for (const name of this.step.stateNames()) {
       const v = values[name];
       if (!v) throw new DogoError(`checkpoint lacks state "${name}"; it was written for another configuration`);
-      await this.executable.writeState(name, v);
+      await this.step.writeState(name, v);
     }
   }
 
@@ -163,8 +182,8 @@ export class CohortTrainer {
   async encoderState(member: string): Promise<Record<string, Float32Array>> {
     const prefix = `${member}.encoder.`;
     const out: Record<string, Float32Array> = {};
-    for (const name of this.executable.plan.states.keys()) {
-      if (name.startsWith(prefix) && !name.includes('#')) out[name.slice(prefix.length)] = Float32Array.from((await this.executable.readState(name)).data);
+    for (const name of this.step.stateNames()) {
+      if (name.startsWith(prefix) && !name.includes('#')) out[name.slice(prefix.length)] = Float32Array.from((await this.step.readState(name)).data);
     }
     return out;
   }
@@ -178,6 +197,6 @@ export class CohortTrainer {
   }
 
   destroy(): void {
-    this.executable.destroy();
+    this.step.destroy();
   }
 }

@@ -2,7 +2,7 @@
  * Frozen-encoder features: compiles the encoder alone in evaluation mode (running statistics, no
  * augmentation) and runs it over a dataset in fixed-size batches, padding the last one.
  */
-import { Graph, type Backend, type Feed } from '@dogo/core';
+import { Graph, type Backend, type Feed, type Node, type PlanSpec } from '@dogo/core';
 import { ForwardContext, type Module } from '@dogo/nn';
 import type { Dataset } from '@dogo/data';
 import { normalizePixels, type Normalization } from '../augment/views.js';
@@ -15,16 +15,25 @@ export interface FeatureSet {
   dim: number;
 }
 
-export async function extractFeatures(
-  backend: Backend, encoder: Module, weights: Readonly<Record<string, Float32Array>>, data: Dataset, normalization: Normalization, batchSize = 256,
-): Promise<FeatureSet> {
+/** Images per run of the feature extractor (the last batch is padded). */
+export const FEATURE_BATCH = 256;
+
+/** The feature extractor's graph: `batch` images [batch, C, H, W] (0..255) through the encoder in eval mode. */
+export function featureGraph(encoder: Module, imageShape: readonly [number, number, number], normalization: Normalization, batch = FEATURE_BATCH): { spec: PlanSpec; f: Node; stateNames: string[] } {
   const g = new Graph();
-  const b = Math.min(batchSize, data.count);
-  const x = g.input('images', [b, data.channels, data.height, data.width]);
+  const x = g.input('images', [batch, ...imageShape]);
   const ctx = new ForwardContext(g, { training: false, prefix: '' });
   const f = encoder.forward(ctx, normalizePixels(x, normalization));
+  return { spec: { outputs: { f } }, f, stateNames: ctx.stateNames() };
+}
+
+export async function extractFeatures(
+  backend: Backend, encoder: Module, weights: Readonly<Record<string, Float32Array>>, data: Dataset, normalization: Normalization, batchSize = FEATURE_BATCH,
+): Promise<FeatureSet> {
+  const b = Math.min(batchSize, data.count);
+  const { f, stateNames } = featureGraph(encoder, [data.channels, data.height, data.width], normalization, b);
   const initialState: Record<string, Feed> = {};
-  for (const name of ctx.stateNames()) {
+  for (const name of stateNames) {
     const w = weights[name];
     if (!w) throw new RangeError(`extractFeatures: no weights for "${name}"`);
     initialState[name] = w;
