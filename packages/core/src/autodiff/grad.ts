@@ -58,7 +58,7 @@ export function grad(loss: Node, wrt: readonly Node[], options: GradOptions = {}
     // gradient nodes carry the label of the node they differentiate (profiles attribute them to its layer)
     const gradRule = def.grad;
     const rule = () => gradRule({ node, inputs: node.inputs, attrs: node.attrs, dy, b: ops });
-    const grads = node.label === undefined ? rule() : g.scopeAs(node.label, rule);
+    const grads = g.gradientScope(node.label, rule);
     node.inputs.forEach((x, i) => {
       const gx = grads[i];
       if (!gx || !depends[x.id] || x.dtype !== 'float32') return;
