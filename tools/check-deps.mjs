@@ -18,10 +18,14 @@ export const ALLOWED = {
   '@dogo/nn': ['@dogo/core'],
   '@dogo/data': ['@dogo/core'],
   '@dogo/ssl': ['@dogo/core', '@dogo/nn', '@dogo/data'],
+  // ONNX export of nn's modules: reads model definitions and weights, knows nothing of training or files.
+  '@dogo/onnx': ['@dogo/core', '@dogo/nn'],
+  // The embedding service: serves an encoder (nn) with ssl's kNN; decodes images with data; the backend is passed in.
+  '@dogo/serve': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl'],
   '@dogo/node': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
   '@dogo/browser': ['@dogo/core', '@dogo/backend-wasm', '@dogo/backend-webgpu', '@dogo/shaders-tensor'],
-  '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/browser'],
-  '@dogo/cli': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/node', '@dogo/backend-wasm', '@dogo/backend-webgpu'],
+  '@dogo/web': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/onnx', '@dogo/browser'],
+  '@dogo/cli': ['@dogo/core', '@dogo/nn', '@dogo/data', '@dogo/ssl', '@dogo/onnx', '@dogo/serve', '@dogo/node', '@dogo/backend-wasm', '@dogo/backend-webgpu'],
 };
 
 function files(dir) {

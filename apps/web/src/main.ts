@@ -120,6 +120,7 @@ function showSaved(info: SavedRunInfo | null): void {
   $('resume-text').textContent = `A run on ${info.data} (${info.backend}) is saved in this browser: step ${info.step} of ${info.totalSteps}, ${new Date(info.savedAt).toLocaleString()}. `;
   $<HTMLButtonElement>('resume').hidden = finished;
   $<HTMLButtonElement>('download').disabled = false;
+  $<HTMLButtonElement>('download-onnx').disabled = false;
 }
 
 // ---- the worker ---------------------------------------------------------------------------------------
@@ -153,6 +154,7 @@ function onMessage(m: WorkerToPage): void {
       state.totalSteps = m.totalSteps;
       state.imagesPerSecond = m.imagesPerSecond;
       $<HTMLButtonElement>('download').disabled = false;
+      $<HTMLButtonElement>('download-onnx').disabled = false;
       redraw();
       break;
     case 'knn':
@@ -293,7 +295,8 @@ function init(): void {
     setStatus('Stopping after this step; saving a checkpoint…');
     send({ type: 'stop' });
   });
-  $('download').addEventListener('click', () => send({ type: 'download' }));
+  $('download').addEventListener('click', () => send({ type: 'download', format: 'safetensors' }));
+  $('download-onnx').addEventListener('click', () => send({ type: 'download', format: 'onnx' }));
   $('resume').addEventListener('click', () => {
     if (state.saved) fillForm(state.saved.settings);
     state.phase = 'loading';

@@ -57,7 +57,7 @@ export type PageToWorker =
   | { type: 'start'; settings: TrainSettings; data: DataSource }
   | { type: 'resume'; embeddedBaseUrl: string }
   | { type: 'stop' }
-  | { type: 'download' }
+  | { type: 'download'; format: 'safetensors' | 'onnx' }
   | { type: 'query-saved' }
   | { type: 'discard-saved' };
 

@@ -5,7 +5,8 @@
  * and checkpoints (ssl's encodeState and manifest) kept in OPFS. Reports through `post`; knows no DOM.
  */
 import type { Backend, HostTensor } from '@dogo/core';
-import { ProjectionHead, resnetSmall, stateDictToSafetensors, type ResNet } from '@dogo/nn';
+import { ProjectionHead, encoderMetadata, encoderToSafetensors, resnetLayout, resnetSmall, type ResNet } from '@dogo/nn';
+import { exportOnnx } from '@dogo/onnx';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
   CHECKPOINT_FORMAT, CheckpointError, CohortTrainer, FASHION_MNIST_NORMALIZATION, decodeState, encodeState, fingerprint, knnAccuracy,
@@ -220,10 +221,11 @@ export class TrainingSession {
     await saveRun(manifest, encodeState(await t.readAllState()), data.kind === 'files' && data.all ? datasetToBytes(data.all) : undefined);
   }
 
-  /** The student encoder as safetensors with torchvision names. */
-  async studentSafetensors(): Promise<Uint8Array> {
+  /** The student encoder as `dogo export` writes it (safetensors or ONNX). */
+  async studentFile(format: StudentFormat): Promise<Uint8Array> {
     const student = this.members[0]!;
-    return stateDictToSafetensors(student.encoder, await this.trainer.encoderState(student.name), { metadata: { format: 'pt', source: 'dogo web trainer', step: String(this.trainer.stepIndex) } });
+    const { channels, height, width } = this.evalSets.train;
+    return studentFile(format, student.encoder as ResNet, await this.trainer.encoderState(student.name), this.trainer.stepIndex, [channels, height, width]);
   }
 
   destroy(): void {
@@ -234,12 +236,31 @@ export class TrainingSession {
   }
 }
 
-/** The student encoder of a saved run as safetensors (no trainer needed: the tensors are read from the checkpoint). */
-export function savedStudentSafetensors(manifest: CheckpointManifest, tensors: Uint8Array): Uint8Array {
+/** The student encoder of a saved run as a file (no trainer needed: the tensors are read from the checkpoint). */
+export function savedStudentFile(manifest: CheckpointManifest, tensors: Uint8Array, format: StudentFormat): Uint8Array {
   const extra = manifest.extra as unknown as SavedExtra;
   const state = decodeState(tensors, 'OPFS checkpoint');
   const values: Record<string, HostTensor['data']> = {};
-  for (const [k, v] of Object.entries(state)) if (k.startsWith('student.encoder.') && !k.includes('#')) values[k] = v.data;
+  const prefix = 'student.encoder.';
+  for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix) && !k.includes('#')) values[k.slice(prefix.length)] = v.data;
   const channels = extra.data.kind === 'embedded' ? 1 : extra.settings.channels;
-  return stateDictToSafetensors(buildEncoder(extra.settings, extra.settings.student, channels), values, { prefix: 'student.encoder.', metadata: { format: 'pt', source: 'dogo web trainer', step: String(manifest.step) } });
+  const size = extra.settings.imageSize;
+  return studentFile(format, buildEncoder(extra.settings, extra.settings.student, channels), values, manifest.step, [channels, size, size]);
+}
+
+/** The formats of the student download. */
+export type StudentFormat = 'safetensors' | 'onnx';
+
+/**
+ * As `dogo export` writes it: safetensors with num_batches_tracked (= steps trained), format "pt", the layout and
+ * the normalisation; or ONNX (opset 17, dynamic batch, normalisation inside) with the same metadata.
+ */
+function studentFile(format: StudentFormat, encoder: ResNet, values: Readonly<Record<string, ArrayLike<number>>>, step: number, shape: readonly [number, number, number]): Uint8Array {
+  const normalization = normalizationFor(shape[0]);
+  const extra = { source: 'dogo web trainer', model: 'student', step: String(step), image_size: `${shape[1]}x${shape[2]}` };
+  if (format === 'onnx') {
+    const description = { arch: 'resnet-small', width: 1, layout: resnetLayout(encoder), normalization };
+    return exportOnnx({ encoder, weights: values, imageShape: shape, normalization, name: 'dogo_student', metadata: { ...extra, ...encoderMetadata(description) } });
+  }
+  return encoderToSafetensors(encoder, values, { arch: 'resnet-small', normalization, numBatchesTracked: step, metadata: extra });
 }

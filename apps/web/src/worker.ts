@@ -8,7 +8,7 @@ import { chooseBackend, type ChosenBackend } from './backends.js';
 import { datasetFromBytes, loadEmbedded, loadImageFiles, splitHeldOut, type TrainTest } from './data_sources.js';
 import { discardRun, readManifest, readRunFiles } from './opfs.js';
 import type { DataSource, PageToWorker, SavedRunInfo, WorkerToPage } from './protocol.js';
-import { TrainingSession, savedStudentSafetensors, type SavedExtra } from './session.js';
+import { TrainingSession, savedStudentFile, type SavedExtra } from './session.js';
 import { checkSettings, type TrainSettings } from './settings.js';
 
 const scope = globalThis as unknown as {
@@ -97,15 +97,15 @@ async function handle(msg: PageToWorker): Promise<void> {
       let bytes: Uint8Array;
       let step: number;
       if (session) {
-        bytes = await session.studentSafetensors();
+        bytes = await session.studentFile(msg.format);
         step = session.trainer.stepIndex;
       } else {
         const manifest = await readManifest();
         if (!manifest) throw new Error('nothing to download: train first, or resume a saved run');
-        bytes = savedStudentSafetensors(manifest, (await readRunFiles(manifest)).tensors);
+        bytes = savedStudentFile(manifest, (await readRunFiles(manifest)).tensors, msg.format);
         step = manifest.step;
       }
-      post({ type: 'download', fileName: `dogo-student-step${step}.safetensors`, bytes }, [bytes.buffer]);
+      post({ type: 'download', fileName: `dogo-student-step${step}.${msg.format}`, bytes }, [bytes.buffer]);
       return;
     }
     case 'query-saved':

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { BackendInfo } from '../src/protocol.js';
+import { decodeOnnxModel } from '@dogo/onnx';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -202,11 +203,25 @@ describe.skipIf(!haveChromium)('web trainer page (headless Chromium)', () => {
       expect(download.suggestedFilename()).toBe(`dogo-student-step${STEPS}.safetensors`);
       const bytes = readFileSync((await download.path())!);
       const headerLen = Number(bytes.readBigUInt64LE(0));
-      const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[] }>;
+      const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[]; dtype: string }> & { __metadata__: Record<string, string> };
       expect(header['conv1.weight']!.shape).toEqual([4, 1, 3, 3]);
+      // As `dogo export` writes it: counters, format "pt", the layout and normalisation that rebuild the encoder.
+      expect(header['bn1.num_batches_tracked']).toMatchObject({ dtype: 'I64', shape: [] });
+      expect(header.__metadata__).toMatchObject({ format: 'pt', arch: 'resnet-small', block: 'basic', stages: '[4,4]', stem: 'cifar', in_channels: '1', input_mean: '[0.286]', input_std: '[0.353]', image_size: '12x12', step: String(STEPS) });
       expect(header['layer2.0.downsample.0.weight']).toBeDefined();
       expect(header['bn1.running_var']).toBeDefined();
       expect(Object.keys(header).some((k) => k.includes('#') || k.startsWith('student.'))).toBe(false);
+      // The same encoder as ONNX (opset 17, dynamic batch, the page's 12x12 input), with the metadata.
+      const [onnx] = await Promise.all([page.waitForEvent('download'), page.click('#download-onnx')]);
+      expect(onnx.suggestedFilename()).toBe(`dogo-student-step${STEPS}.onnx`);
+      const model = decodeOnnxModel(new Uint8Array(readFileSync((await onnx.path())!))) as {
+        opsetImport: { version: number }[]; metadataProps: { key: string; value: string }[];
+        graph: { input: { type: { tensorType: { shape: { dim: Record<string, unknown>[] } } } }[]; initializer: { name: string; dims: number[] }[] };
+      };
+      expect(model.opsetImport[0]!.version).toBe(17);
+      expect(model.graph.input[0]!.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 1 }, { dimValue: 12 }, { dimValue: 12 }]);
+      expect(model.graph.initializer.find((t) => t.name === 'conv1.weight')!.dims).toEqual([4, 1, 3, 3]);
+      expect(Object.fromEntries(model.metadataProps.map((m) => [m.key, m.value]))).toMatchObject({ arch: 'resnet-small', stages: '[4,4]', step: String(STEPS) });
     } finally {
       await browser.close();
     }

@@ -11,7 +11,8 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   train: { summary: 'DoGo pre-training (dogo train --help)', run: (a) => trainCommand(a) },
   study: { summary: 'DoGo versus each model alone over seeds, every evaluation, one report (--preset quick|decide|full; --render DIR)', run: (a) => studyCommand(a) },
   eval: { summary: 'kNN, linear and few-label accuracy of a run folder\'s checkpoint', run: (a) => evalCommand(a) },
-  export: { summary: 'an encoder of a run as safetensors with PyTorch names', run: (a) => exportCommand(a) },
+  export: { summary: 'an encoder of a run as safetensors for PyTorch, or as ONNX (dogo export --help)', run: (a) => exportCommand(a) },
+  serve: { summary: 'an HTTP service for embeddings and kNN labels of posted images (dogo serve --help)', run: async (a) => (await import('./commands/serve.js')).serveCommand(a) },
   info: { summary: 'backends, WebAssembly features and WebGPU adapters of this machine', run: () => infoCommand() },
   bench: { summary: 'images/s and GFLOP/s of one DoGo training step (dogo bench --help)', run: async (a) => (await import('./commands/bench.js')).benchCommand(a) },
 };

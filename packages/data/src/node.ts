@@ -9,8 +9,8 @@ import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnistFrom, type FashionMnist } fr
 
 export { DEFAULT_FASHION_MNIST_DIR } from './node/fashion_mnist_files.js';
 export type { FashionMnist } from './node/fashion_mnist_files.js';
-export { loadImageFolder, decodeImageFile } from './node/image_folder.js';
-export type { ImageFolderOptions } from './node/image_folder.js';
+export { loadImageFolder, decodeImageFile, decodeImageBytes, sniffImageFormat } from './node/image_folder.js';
+export type { ImageFolderOptions, DecodeLimits } from './node/image_folder.js';
 
 // Resolved here, one level under the package root, so it holds from src/ (tests) and dist/ (builds).
 const EMBEDDED_DIR = fileURLToPath(new URL('../assets/fashion-mnist-subset/', import.meta.url));

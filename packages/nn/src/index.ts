@@ -6,7 +6,7 @@ export * from './safetensors/index.js';
 export { ParamSpec, type ParamKind, type Initializer } from './module/param_spec.js';
 export { fans, constantInit, kaimingNormalFanOut, uniformInit, fanInUniform } from './module/init.js';
 export { Module } from './module/module.js';
-export { ForwardContext, type ForwardOptions } from './module/forward_context.js';
+export { ForwardContext, type ForwardOptions, type ModuleCall, type Forward } from './module/forward_context.js';
 export { Conv2d } from './layers/conv2d.js';
 export { BatchNorm1d, BatchNorm2d } from './layers/batch_norm.js';
 export { Linear } from './layers/linear.js';
@@ -17,6 +17,11 @@ export { BasicBlock, Bottleneck, type BlockType } from './resnet/blocks.js';
 export { ResNet, resnet18, resnet34, resnet50, resnetSmall, BASE_STAGE_CHANNELS, type ResNetOptions, type ResNetSmallOptions } from './resnet/resnet.js';
 export { ProjectionHead, LinearClassifier } from './heads/heads.js';
 export { SimSiamProjector, SimSiamPredictor, NonAffineBatchNorm1d, simsiamHeads, simsiamHeadDims, SIMSIAM_DIM, SIMSIAM_PRED_DIM, type SimSiamHeadOptions } from './heads/simsiam.js';
-export { stateDictToSafetensors, loadStateDict, StateDictError, type SaveStateDictOptions, type LoadStateDictOptions } from './state_dict/state_dict.js';
+export { stateDictToSafetensors, loadStateDict, readStateDict, StateDictError, type SaveStateDictOptions, type LoadStateDictOptions, type StateDictRead } from './state_dict/state_dict.js';
+export {
+  EncoderMetadataError, ENCODER_METADATA_VERSION, resnetLayout, buildResNet, encoderMetadata, parseEncoderMetadata,
+  type InputNormalization, type ResNetLayout, type EncoderDescription,
+} from './interop/encoder_metadata.js';
+export { encoderToSafetensors, readEncoderFile, type EncoderFileOptions, type EncoderFile } from './interop/encoder_file.js';
 export { countParameters, forwardFlops, nodeMacs } from './analytics/analytics.js';
 export { modelSizes, formatModelSizeTable, type ModelSizeRow } from './model_sizes.js';

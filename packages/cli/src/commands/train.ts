@@ -10,13 +10,14 @@ import { parseArgs } from 'node:util';
 import { selectBackend, selectMemberBackends } from '../backends.js';
 import { fsStep } from '../fs_errors.js';
 import { loadData, DATA_SPECS } from '../train/datasets.js';
+import { applyInit, parseInitFlags, type InitSpec } from '../train/member_init.js';
 import { buildMember } from '../train/models.js';
 import { writeReport } from '../train/report.js';
 import { openRunFolder, type RunFolderMode } from '../train/run_folder_setup.js';
 import { StopSignals } from '../train/stop_signals.js';
 import { ConfigError, mergeConfig, PRESETS, type TrainConfig } from '../train/train_config.js';
 import { MAX_THREADS, validateConfig, validatePartialConfig, type KeyNamer } from '../train/train_config_schema.js';
-import { runTraining, type RunResult } from '../train/train_run.js';
+import { normalizationFor, runTraining, type RunResult } from '../train/train_run.js';
 
 export const TRAIN_HELP = `usage: dogo train [options]
 
@@ -48,6 +49,10 @@ export const TRAIN_HELP = `usage: dogo train [options]
   --shared-views         give every model the same two views
   --reduction R          distillation reduction: mean | batchmean
   --threads N            wasm worker threads, 1 to ${MAX_THREADS} (default: all cores)
+  --init NAME=FILE       start model NAME's encoder from a safetensors state dict (\`dogo export\`, or PyTorch /
+                         torchvision weights); repeat per model. Strict: missing tensors and extra ones (a
+                         classifier's fc.*) are refused by name; shapes are checked; num_batches_tracked is ignored
+  --init-non-strict      with --init: load the tensors that fit, keep seeded values for the rest, list both
 
 Ctrl-C, SIGTERM and SIGHUP save a checkpoint after the current step and exit with 130, 143 and 129; a second
 Ctrl-C quits at once. A step whose loss or weights become NaN or infinite stops the run with the step, the
@@ -85,6 +90,10 @@ export interface TrainArgs {
   mode: RunFolderMode;
   /** With --resume-from: the kept checkpoint to continue from. */
   resumeFrom?: number;
+  /** --init: encoders to start from files. */
+  init: InitSpec[];
+  /** Not --init-non-strict. */
+  initStrict: boolean;
 }
 
 export function parseTrainArgs(args: string[]): TrainArgs {
@@ -97,6 +106,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       out: { type: 'string' }, resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, overwrite: { type: 'boolean' }, baseline: { type: 'boolean' },
       'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, 'linear-epochs': { type: 'string' },
       'shared-views': { type: 'boolean' }, reduction: { type: 'string' }, threads: { type: 'string' }, chunk: { type: 'string' }, recompute: { type: 'string' },
+      init: { type: 'string', multiple: true }, 'init-non-strict': { type: 'boolean' },
     },
   });
   const presetName = values.preset ?? 'default';
@@ -118,7 +128,13 @@ export function parseTrainArgs(args: string[]): TrainArgs {
   }
   const resume = values.resume === true || resumeFrom !== undefined;
   if (resume && values.overwrite) throw new ConfigError('--resume and --overwrite exclude each other: continue the run in --out, or replace it');
-  return { config, mode: resume ? 'resume' : values.overwrite ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}) };
+  const initFlags = values.init ?? [];
+  if (resume && initFlags.length) {
+    throw new ConfigError('--init and --resume exclude each other: a resumed run continues from its checkpoint\'s weights; start a new run (another --out, or --overwrite) to begin from the file');
+  }
+  if (values['init-non-strict'] && !initFlags.length) throw new ConfigError('--init-non-strict applies to --init NAME=FILE; give the file to load');
+  const init = parseInitFlags(initFlags, config.models.map((m) => m.name));
+  return { config, mode: resume ? 'resume' : values.overwrite ? 'overwrite' : 'new', ...(resumeFrom !== undefined ? { resumeFrom } : {}), init, initStrict: !values['init-non-strict'] };
 }
 
 /** The folder of model `name`'s baseline run, ready for it: resumed if it has a checkpoint and the cohort resumed, else started afresh. */
@@ -134,7 +150,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
-  const { config, mode, resumeFrom } = parseTrainArgs(args);
+  const { config, mode, resumeFrom, init, initStrict } = parseTrainArgs(args);
   const data = await loadData(config.data, config.trainSubset);
   const names = config.backend.split(',');
   const threads = config.threads === undefined ? {} : { threads: config.threads };
@@ -145,11 +161,19 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (memberBackends) console.log(`backends: ${config.models.map((m, i) => `${m.name} on ${chosen[i]!.backend.name} (${chosen[i]!.reason})`).join('; ')}`);
   else console.log(`backend: ${backend.name} (${chosen[0]!.reason})`);
   console.log(`models: ${config.models.map((m) => `${m.name} = ${m.arch}${m.stages ? ` [${m.stages.join(',')}]x${m.blocks ?? 2}` : ''}, lambda ${m.lambda}, ${m.optimizer.kind} lr ${m.optimizer.lr}`).join('; ')}`);
+  // Every run of the command (the cohort and each baseline) starts from the same files, read before the run
+  // folder is touched so a file that does not fit leaves it as it was.
+  const build = (models: typeof config.models, log: boolean) => {
+    const members = models.map((m) => buildMember(m, data.train.channels));
+    const lines = applyInit(members, init, initStrict, normalizationFor(data.train));
+    if (log) for (const l of lines) console.log(l);
+    return members;
+  };
+  const members = build(config.models, true);
   const lock = openRunFolder(config.out, mode);
   const stop = new StopSignals();
   try {
     const common = { backend, data, log: (l: string) => console.log(l), stop };
-    const members = config.models.map((m) => buildMember(m, data.train.channels));
     const cohort = await runTraining({
       ...common, config, members, outDir: config.out, resume: mode === 'resume', ...(resumeFrom !== undefined ? { resumeFrom } : {}), ...(memberBackends ? { memberBackends } : {}),
     });
@@ -163,7 +187,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         const dir = path.join(config.out, `baseline-${m.name}`);
         const resume = prepareBaselineFolder(dir, mode === 'resume');
         fsStep('create the baseline folder', dir, () => mkdirSync(dir, { recursive: true }));
-        const r = await runTraining({ ...common, ...own, config: single, members: [buildMember(m, data.train.channels)], outDir: dir, resume });
+        const r = await runTraining({ ...common, ...own, config: single, members: build([m], false), outDir: dir, resume });
         if (r.interrupted) return stop.exitCode;
         baselines[m.name] = r;
       }

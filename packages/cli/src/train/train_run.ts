@@ -78,7 +78,8 @@ export function readMetrics(file: string): MetricRecord[] {
   return out;
 }
 
-export function normalizationFor(d: Dataset): Normalization {
+/** The input normalisation of a run by its image channels: Fashion-MNIST's for one channel, (x/255-0.5)/0.25 for RGB. */
+export function normalizationFor(d: { readonly channels: number }): Normalization {
   if (d.channels === 1) return FASHION_MNIST_NORMALIZATION;
   return { mean: Array(d.channels).fill(0.5), std: Array(d.channels).fill(0.25) };
 }

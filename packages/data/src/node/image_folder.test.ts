@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDatasetError, DatasetNotFoundError } from '../errors.js';
-import { loadImageFolder } from './image_folder.js';
+import { decodeImageBytes, loadImageFolder, sniffImageFormat } from './image_folder.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dogo-imgfolder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -73,5 +73,20 @@ describe('image folder', () => {
     expect(() => loadImageFolder(path.join(root, 'nope'))).toThrow(DatasetNotFoundError);
     const empty = folder('empty', (dir) => mkdirSync(path.join(dir, 'a')));
     expect(() => loadImageFolder(empty)).toThrow(/class folder "a" holds no .png/);
+  });
+
+  it('decodes bytes by their signature, not a name, and refuses images over a pixel limit before decoding', () => {
+    const file = path.join(root, 'bytes.png');
+    png(file, 4, 3, [1, 2, 3]);
+    const pngBytes = new Uint8Array(readFileSync(file));
+    jpg(file, 5, 2, [200, 200, 200]);
+    const jpgBytes = new Uint8Array(readFileSync(file));
+    expect([sniffImageFormat(pngBytes), sniffImageFormat(jpgBytes), sniffImageFormat(new Uint8Array([1, 2, 3]))]).toEqual(['png', 'jpeg', undefined]);
+    expect(decodeImageBytes(pngBytes, 'upload')).toMatchObject({ width: 4, height: 3, channels: 4 });
+    expect(decodeImageBytes(jpgBytes, 'upload')).toMatchObject({ width: 5, height: 2, channels: 4 });
+    expect(() => decodeImageBytes(new TextEncoder().encode('GIF89a'), 'upload')).toThrow(/upload: not a PNG or JPEG image \(its first bytes are 47 49 46 38\)/);
+    expect(() => decodeImageBytes(pngBytes, 'upload', { maxPixels: 11 })).toThrow('upload: the PNG is 4x3 pixels, more than the 11 allowed');
+    expect(() => decodeImageBytes(jpgBytes, 'upload', { maxPixels: 9 })).toThrow(CorruptDatasetError);
+    expect(decodeImageBytes(pngBytes, 'upload', { maxPixels: 12 }).width).toBe(4);
   });
 });

@@ -26,19 +26,57 @@ export interface ImageFolderOptions {
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
-/** Decodes a PNG or JPEG file to RGBA HWC; errors name the file. */
-export function decodeImageFile(file: string): HwcImage {
-  const bytes = readFileSync(file);
-  const ext = path.extname(file).toLowerCase();
+/** Limits on an image before it is decoded, against decompression bombs in untrusted input. */
+export interface DecodeLimits {
+  /** Most pixels (width x height) an image may have; larger ones are refused before decoding. */
+  readonly maxPixels?: number;
+}
+
+/** The format of image bytes from their signature, or undefined for anything but PNG and JPEG. */
+export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return undefined;
+}
+
+/**
+ * Decodes PNG or JPEG bytes (told apart by their signature) to RGBA HWC. Throws CorruptDatasetError naming
+ * `source` when the bytes are neither, are damaged, or (with `maxPixels`) describe a larger image.
+ */
+export function decodeImageBytes(bytes: Uint8Array, source: string, limits: DecodeLimits = {}): HwcImage {
+  const format = sniffImageFormat(bytes);
+  if (!format) throw new CorruptDatasetError(`${source}: not a PNG or JPEG image (its first bytes are ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || 'missing'})`);
+  const max = limits.maxPixels ?? Infinity;
   try {
-    if (ext === '.png') {
-      const png = pngjs.PNG.sync.read(bytes);
+    if (format === 'png') {
+      // IHDR is the first chunk: width and height are big-endian at bytes 16 and 20.
+      if (bytes.length >= 24) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+        const pixels = view.getUint32(16) * view.getUint32(20);
+        if (pixels > max) throw new CorruptDatasetError(`${source}: the PNG is ${view.getUint32(16)}x${view.getUint32(20)} pixels, more than the ${max} allowed`);
+      }
+      const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), height: png.height, width: png.width, channels: 4 };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, ...(Number.isFinite(max) ? { maxResolutionInMP: max / 1e6 } : {}) });
     return { data: img.data, height: img.height, width: img.width, channels: 4 };
   } catch (e) {
-    throw new CorruptDatasetError(`${file}: cannot decode as ${ext.slice(1).toUpperCase()} (${(e as Error).message}); replace or remove the file`);
+    if (e instanceof CorruptDatasetError) throw e;
+    throw new CorruptDatasetError(`${source}: cannot decode as ${format.toUpperCase()} (${(e as Error).message})`);
+  }
+}
+
+/** Decodes a PNG or JPEG file to RGBA HWC; errors name the file. */
+export function decodeImageFile(file: string): HwcImage {
+  const bytes = new Uint8Array(readFileSync(file));
+  if (!sniffImageFormat(bytes)) {
+    const ext = path.extname(file).slice(1).toUpperCase() || 'an image';
+    throw new CorruptDatasetError(`${file}: cannot decode as ${ext} (the file does not start with a PNG or JPEG signature); replace or remove the file`);
+  }
+  try {
+    return decodeImageBytes(bytes, file);
+  } catch (e) {
+    throw new CorruptDatasetError(`${(e as Error).message}; replace or remove the file`);
   }
 }
 

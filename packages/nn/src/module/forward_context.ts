@@ -3,6 +3,8 @@
  * leaves named `prefix + module path + local name` (`student.encoder.layer1.0.conv1.weight`), creating each leaf
  * on first use and reusing it after (a model applied twice in one graph shares its parameters), and collects the
  * new running statistics of training-mode batch norms as state updates. It builds no gradients or optimiser steps.
+ * An `onCall` observer sees every child-module call with its input and output nodes (the ONNX exporter maps
+ * layers to ONNX operators through it).
  */
 import { ShapeError, formatShape, shapesEqual, type Graph, type Node } from '@dogo/core';
 import type { ParamSpec } from './param_spec.js';
@@ -12,10 +14,23 @@ export interface ForwardOptions {
   training: boolean;
   /** Prepended to every state leaf name, e.g. `student.encoder.` for a model inside a cohort. Default ''. */
   prefix?: string;
+  /** Called after each child-module call (`ctx.call`), innermost first; every scoped view reports to it. */
+  onCall?: (call: ModuleCall) => void;
+}
+
+/** One child-module call seen by `ForwardOptions.onCall`. */
+export interface ModuleCall {
+  /** Module path inside the model, without a trailing dot: `layer1.0.conv1`. */
+  readonly path: string;
+  readonly module: Forward;
+  /** The scoped view the module ran in (`ctx.stateName(spec)` gives its state names). */
+  readonly ctx: ForwardContext;
+  readonly input: Node;
+  readonly output: Node;
 }
 
 /** Something with a forward pass, so the context can call child modules without importing Module. */
-interface Forward {
+export interface Forward {
   forward(ctx: ForwardContext, x: Node): Node;
 }
 
@@ -23,6 +38,7 @@ interface Forward {
 interface Shared {
   readonly used: Map<string, Node>;
   readonly updates: Map<string, Node>;
+  readonly onCall: ((call: ModuleCall) => void) | undefined;
 }
 
 export class ForwardContext {
@@ -45,7 +61,7 @@ export class ForwardContext {
     this.training = options.training;
     this.prefix = options.prefix ?? '';
     this.path = path;
-    this.shared = shared ?? { used: new Map(), updates: new Map() };
+    this.shared = shared ?? { used: new Map(), updates: new Map(), onCall: options.onCall };
     this.updates = this.shared.updates;
   }
 
@@ -58,7 +74,9 @@ export class ForwardContext {
   /** Runs `module` as child `name` of this view, with node labels scoped to `name` as well. */
   call(name: string, module: Forward, x: Node): Node {
     const c = this.child(name);
-    return this.graph.scope(name, () => module.forward(c, x));
+    const y = this.graph.scope(name, () => module.forward(c, x));
+    this.shared.onCall?.({ path: `${this.path}${name}`, module, ctx: c, input: x, output: y });
+    return y;
   }
 
   /** The full state-leaf name of `spec` in this view: prefix + path + local name. */

@@ -47,6 +47,8 @@ export class ResNet extends Module {
   readonly stem: 'cifar' | 'imagenet';
   readonly inChannels: number;
   readonly stageChannels: readonly number[];
+  /** Output channels of conv1 (and bn1). */
+  readonly stemChannels: number;
   readonly numClasses: number | undefined;
   private readonly numStages: number;
 
@@ -72,6 +74,7 @@ export class ResNet extends Module {
     this.stageChannels = widths;
     this.numStages = layers.length;
     const stemChannels = positiveInt('stemChannels', options.stemChannels ?? widths[0]!);
+    this.stemChannels = stemChannels;
 
     if (this.stem === 'imagenet') {
       this.addModule('conv1', new Conv2d(this.inChannels, stemChannels, 7, 2, 3));

@@ -5,7 +5,7 @@ import { decodeSafetensors } from '../safetensors/decode.js';
 import { encodeSafetensors } from '../safetensors/encode.js';
 import type { SafeTensor } from '../safetensors/dtypes.js';
 import { resnet18, resnetSmall, type ResNet } from '../resnet/resnet.js';
-import { loadStateDict, stateDictToSafetensors, StateDictError } from './state_dict.js';
+import { loadStateDict, readStateDict, stateDictToSafetensors, StateDictError } from './state_dict.js';
 
 const tiny = () => resnet18({ widthMultiplier: 1 / 16, numClasses: 10 });
 
@@ -124,6 +124,33 @@ describe('state dicts in safetensors', () => {
     expect(Array.from(v['bn1.bias']!)).toEqual([1, -1.5, 0, 3.140625]);
     const ints = retensor(withNbt, (x) => (x['fc.bias'] = { dtype: 'I32', shape: [10], data: new Int32Array(10) }));
     expect(() => loadStateDict(model, ints)).toThrow(/"fc\.bias" has dtype I32/);
+  });
+
+  it('readStateDict says what it loaded: a torchvision-style file with fc.* and int64 counters, into an encoder', () => {
+    // What torch.save(resnet.state_dict()) holds: an fc layer and every batch norm's num_batches_tracked.
+    const classifier = tiny();
+    const file = stateDictToSafetensors(classifier, classifier.initialState(new Rng(5)), { numBatchesTracked: 3, metadata: { format: 'pt' } });
+    const encoder = resnet18({ widthMultiplier: 1 / 16 });
+    let err: unknown;
+    try {
+      readStateDict(encoder, file, { source: 'tv.safetensors', hint: 'Pass --init-non-strict to ignore them.' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StateDictError);
+    expect((err as Error).message).toContain('Error(s) in loading state_dict from tv.safetensors for ResNet:\n  Unexpected key(s): "fc.weight", "fc.bias".\nPass --init-non-strict to ignore them.');
+    expect((err as Error).message).not.toContain('num_batches_tracked');
+
+    const r = readStateDict(encoder, file, { strict: false });
+    expect(r.unexpected).toEqual(['fc.weight', 'fc.bias']);
+    expect(r.missing).toEqual([]);
+    expect(r.numBatchesTracked).toHaveLength(20);
+    expect(r.numBatchesTracked[0]).toBe('bn1.num_batches_tracked');
+    expect(Object.keys(r.values)).toEqual([...encoder.namedParameters()].map(([n]) => n));
+    expect(r.metadata).toEqual({ format: 'pt' });
+    expect(r.converted).toEqual({});
+    const f64 = retensor(file, (t) => (t['conv1.weight'] = { dtype: 'F64', shape: [4, 3, 3, 3], data: new Float64Array(108) }));
+    expect(readStateDict(encoder, f64, { strict: false }).converted).toEqual({ F64: 1 });
   });
 
   it('saving checks coverage and sizes, reads under a prefix and rounds Float64 values', () => {

@@ -8,7 +8,7 @@
  * safetensors' load_file does not.
  */
 import { DogoError, formatShape, shapesEqual } from '@dogo/core';
-import { decodeSafetensors } from '../safetensors/decode.js';
+import { decodeSafetensors, type SafetensorsFile } from '../safetensors/decode.js';
 import { encodeSafetensors } from '../safetensors/encode.js';
 import type { SafeTensor } from '../safetensors/dtypes.js';
 import type { Module } from '../module/module.js';
@@ -33,6 +33,24 @@ export interface LoadStateDictOptions {
   source?: string;
   /** Refuse missing and unexpected keys (default true); shape mismatches are always refused. */
   strict?: boolean;
+  /** The last line of a refusal: what to do (default: rebuild the model as saved, or load non-strictly). */
+  hint?: string;
+}
+
+/** What `readStateDict` found in a file, beside the values. */
+export interface StateDictRead {
+  /** Loaded values by full model name, in the model's state-dict order. */
+  values: Record<string, Float32Array>;
+  /** Model names the file lacks (only when not strict: their values are not in `values`). */
+  missing: string[];
+  /** File names the model has no place for (only when not strict: they were ignored). */
+  unexpected: string[];
+  /** The `*.num_batches_tracked` counters next to the model's batch norms, accepted and ignored. */
+  numBatchesTracked: string[];
+  /** Loaded tensors that were converted to float32, counted by their dtype in the file (F64, F16, BF16). */
+  converted: Record<string, number>;
+  /** The file's string metadata. */
+  metadata: Record<string, string>;
 }
 
 function modelName(model: Module): string {
@@ -98,17 +116,20 @@ function toFloat32(name: string, t: SafeTensor, source: string): Float32Array {
 }
 
 /**
- * Reads a safetensors state dict for `model` and returns its values by full model name (ready as a backend's
- * initial state, under the caller's prefix). Ignores `*.num_batches_tracked` of the model's batch norms.
+ * Reads a safetensors state dict for `model` like PyTorch's `load_state_dict`, and says what it did: the values
+ * by full model name, and the keys it skipped (non-strict), the `num_batches_tracked` counters it ignored and the
+ * tensors it converted to float32. Throws one StateDictError listing every missing key, unexpected key and size
+ * mismatch (missing and unexpected only when strict). `file` is the file's bytes, or the file already decoded.
  */
-export function loadStateDict(model: Module, bytes: Uint8Array, options: LoadStateDictOptions = {}): Record<string, Float32Array> {
+export function readStateDict(model: Module, file: Uint8Array | SafetensorsFile, options: LoadStateDictOptions = {}): StateDictRead {
   const source = options.source ?? '<bytes>';
   const strict = options.strict ?? true;
-  const { tensors } = decodeSafetensors(bytes, source);
+  const { tensors, metadata } = file instanceof Uint8Array ? decodeSafetensors(file, source) : file;
   const specs = new Map(model.namedParameters());
-  const out: Record<string, Float32Array> = {};
+  const values: Record<string, Float32Array> = {};
   const missing: string[] = [];
   const mismatched: string[] = [];
+  const converted: Record<string, number> = {};
   for (const [name, spec] of specs) {
     const t = tensors[name];
     if (t === undefined) {
@@ -119,13 +140,16 @@ export function loadStateDict(model: Module, bytes: Uint8Array, options: LoadSta
       mismatched.push(`size mismatch for ${name}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(spec.shape)}.`);
       continue;
     }
-    out[name] = toFloat32(name, t, source);
+    values[name] = toFloat32(name, t, source);
+    if (t.dtype !== 'F32') converted[t.dtype] = (converted[t.dtype] ?? 0) + 1;
   }
-  const unexpected = Object.keys(tensors).filter((k) => {
-    if (specs.has(k)) return false;
-    if (k === NBT || k.endsWith(`.${NBT}`)) return !specs.has(k.slice(0, k.length - NBT.length) + 'running_mean');
-    return true;
-  });
+  const numBatchesTracked: string[] = [];
+  const unexpected: string[] = [];
+  for (const k of Object.keys(tensors)) {
+    if (specs.has(k)) continue;
+    const isCounter = (k === NBT || k.endsWith(`.${NBT}`)) && specs.has(k.slice(0, k.length - NBT.length) + 'running_mean');
+    (isCounter ? numBatchesTracked : unexpected).push(k);
+  }
   if (mismatched.length || (strict && (missing.length || unexpected.length))) {
     report(
       model,
@@ -133,8 +157,16 @@ export function loadStateDict(model: Module, bytes: Uint8Array, options: LoadSta
       strict ? missing : [],
       strict ? unexpected : [],
       mismatched,
-      'Build the model with the architecture, widths, stem, input channels and classes the file was saved with, or pass {strict: false} to load a subset.',
+      options.hint ?? 'Build the model with the architecture, widths, stem, input channels and classes the file was saved with, or pass {strict: false} to load a subset.',
     );
   }
-  return out;
+  return { values, missing, unexpected, numBatchesTracked, converted, metadata };
+}
+
+/**
+ * Reads a safetensors state dict for `model` and returns its values by full model name (ready as a backend's
+ * initial state, under the caller's prefix). Ignores `*.num_batches_tracked` of the model's batch norms.
+ */
+export function loadStateDict(model: Module, bytes: Uint8Array, options: LoadStateDictOptions = {}): Record<string, Float32Array> {
+  return readStateDict(model, bytes, options).values;
 }

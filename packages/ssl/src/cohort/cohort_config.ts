@@ -20,7 +20,16 @@ export interface CohortMember {
   optimizer: OptimizerConfig;
   /** Weight of this model's distillation term (DoGo: 100 for the model being helped, 1 for the peer). */
   lambda: number;
+  /**
+   * Starting values instead of the seeded initialisation (e.g. PyTorch weights read with nn's readStateDict), per
+   * part, by the part's own names (`conv1.weight`, `layer1.0.bn1.running_mean`); tensors left out keep their
+   * seeded values. Optimiser state always starts at zero.
+   */
+  init?: MemberInit;
 }
+
+/** Starting values of a member's parts, by each part's own state-dict names. */
+export type MemberInit = { readonly [P in 'encoder' | 'head' | 'predictor']?: Readonly<Record<string, Float32Array>> };
 
 export interface CohortConfig {
   members: CohortMember[];

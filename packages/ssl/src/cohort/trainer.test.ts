@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend, Rng } from '@dogo/core';
 import { ProjectionHead, resnetSmall, simsiamHeads } from '@dogo/nn';
 import { eliminateDeadNodes } from '@dogo/core';
-import { CohortTrainer } from './trainer.js';
+import { CohortTrainer, MemberInitError } from './trainer.js';
 import { buildCohortStep } from './cohort_step.js';
 import type { CohortConfig, CohortMember } from './cohort_config.js';
 
@@ -31,6 +31,33 @@ function images(): Uint8Array {
 }
 
 describe('cohort trainer', () => {
+  it('starts a member from given weights (encoder init), the rest from the seed; refuses names and sizes that do not fit', async () => {
+    const plain = member('student', [4, 8], 10);
+    const seeded = await CohortTrainer.create(new ReferenceBackend(), config([plain, member('peer', [8, 8], 1)]), { seed: 1, totalSteps: 2 });
+    const before = await seeded.readAllState();
+    seeded.destroy();
+    const given = plain.encoder.initialState(new Rng(99));
+    delete given['layer2.0.bn2.running_var'];
+    const started = { ...member('student', [4, 8], 10), init: { encoder: given } };
+    const t = await CohortTrainer.create(new ReferenceBackend(), config([started, member('peer', [8, 8], 1)]), { seed: 1, totalSteps: 2 });
+    const after = await t.readAllState();
+    for (const [k, v] of Object.entries(given)) expect(Array.from(after[`student.encoder.${k}`]!.data), k).toEqual(Array.from(v));
+    expect(Array.from(after['student.encoder.conv1.weight']!.data)).not.toEqual(Array.from(before['student.encoder.conv1.weight']!.data));
+    // What was not given keeps its seeded value: a tensor left out, the head, the peer.
+    for (const k of ['student.encoder.layer2.0.bn2.running_var', 'student.head.0.weight', 'peer.encoder.conv1.weight']) {
+      expect(Array.from(after[k]!.data), k).toEqual(Array.from(before[k]!.data));
+    }
+    // And it trains from there.
+    expect(Number.isFinite((await t.trainStep(images())).losses['student']!.loss)).toBe(true);
+    t.destroy();
+
+    const create = (init: CohortMember['init']) => CohortTrainer.create(new ReferenceBackend(), config([{ ...member('student', [4, 8], 10), init }]), { seed: 1, totalSteps: 2 });
+    await expect(create({ encoder: { 'fc.weight': new Float32Array(4) } })).rejects.toThrow(MemberInitError);
+    await expect(create({ encoder: { 'fc.weight': new Float32Array(4) } })).rejects.toThrow('member "student" encoder init names "fc.weight", which is not a tensor of it');
+    await expect(create({ encoder: { 'conv1.weight': new Float32Array(27) } })).rejects.toThrow('gives 27 values for "conv1.weight", whose shape is [4,1,3,3] (36 values)');
+    await expect(create({ predictor: {} })).rejects.toThrow('member "student" has init values for its predictor, which it does not have');
+  }, 120_000);
+
   it('trains a student and a peer whose losses fall, each part logged', async () => {
     // No intensity jitter on these eight blobs: the test is about the step's mechanics, in 30 steps.
     const cfg = config([member('student', [4, 8], 10), member('peer', [8, 8], 1)], { color: { p: 0 } });

@@ -8,15 +8,18 @@
  * model, the tensor and what to do.
  */
 import type { Module } from '@dogo/nn';
-import { DogoError, Rng, type Backend, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
+import { DogoError, Rng, formatShape, type Backend, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
 import { learningRate } from '../optim/schedule.js';
 import { IMAGES_FEED, augmentedViews, viewFeedNames } from './member_forward.js';
 import { chooseStepLayout, type LayoutRequest, type StepLayout } from './step_layout.js';
 import { CompiledStep, type CompiledExecutable } from './compiled_step.js';
-import type { CohortConfig } from './cohort_config.js';
+import type { CohortConfig, MemberInit } from './cohort_config.js';
 import { findUnhealthyTensor } from './state_health.js';
+
+/** A member's `init` names a tensor its part does not have, or gives a tensor of the wrong size. */
+export class MemberInitError extends DogoError {}
 
 /** A model's loss became NaN or infinite; its state after the step is not to be saved. */
 export class NonFiniteLossError extends DogoError {}
@@ -78,11 +81,15 @@ export class CohortTrainer {
     const root = new Rng(options.seed).fork('init');
     const initialState: Record<string, Float32Array> = {};
     for (const m of config.members) {
-      const parts: [string, Module][] = [['encoder', m.encoder], ['head', m.head]];
+      const parts: [keyof MemberInit, Module][] = [['encoder', m.encoder], ['head', m.head]];
       if (m.objective === 'simsiam' && m.predictor) parts.push(['predictor', m.predictor]);
       for (const [part, mod] of parts) {
         const init = mod.initialState(root.fork(m.name).fork(part));
+        overlayInit(init, mod, m.init?.[part], `member "${m.name}" ${part}`);
         for (const [k, v] of Object.entries(init)) initialState[`${m.name}.${part}.${k}`] = v;
+      }
+      for (const part of Object.keys(m.init ?? {})) {
+        if (!parts.some(([p]) => p === part)) throw new MemberInitError(`cohort: member "${m.name}" has init values for its ${part}, which it does not have`);
       }
     }
     const step = await CompiledStep.compile(config, layout, initialState);
@@ -198,5 +205,17 @@ export class CohortTrainer {
 
   destroy(): void {
     this.step.destroy();
+  }
+}
+
+/** Replaces seeded values with given ones, checking every name and size against the module. */
+function overlayInit(state: Record<string, Float32Array>, mod: Module, given: Readonly<Record<string, Float32Array>> | undefined, what: string): void {
+  if (!given) return;
+  const specs = new Map(mod.namedParameters());
+  for (const [name, v] of Object.entries(given)) {
+    const spec = specs.get(name);
+    if (!spec) throw new MemberInitError(`cohort: ${what} init names "${name}", which is not a tensor of it (it has ${[...specs.keys()].slice(0, 4).join(', ')}, ...)`);
+    if (v.length !== spec.size) throw new MemberInitError(`cohort: ${what} init gives ${v.length} values for "${name}", whose shape is ${formatShape(spec.shape)} (${spec.size} values)`);
+    state[name] = Float32Array.from(v);
   }
 }
