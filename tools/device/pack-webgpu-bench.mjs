@@ -5,7 +5,10 @@
 //   .device/webgpu-bench/bench-kernels.mjs benchmarks/kernels-webgpu/run.mjs as one bundle
 //   .device/webgpu-bench/dogo.mjs          the dogo CLI as one bundle (for `dogo bench --backend webgpu`)
 //   .device/webgpu-bench/node_modules/webgpu/  Dawn's Node bindings (index.js + dist/linux-x64/dawn.node.gz)
-//   .device/webgpu-bench/run.sh            unpacks, finds the Vulkan driver, runs both benchmarks into $OUT
+//   .device/webgpu-bench/run.sh            unpacks, finds the Vulkan driver, runs the benchmarks into $OUT:
+//     kernels-webgpu --sweep (every tiling per shape), then the DoGo step with the fixed rules and its profile
+//     (dogo bench --tune off --profile), then tuned (--tune full, cache in $OUT/tuning-cache) with its profile;
+//     the tuned run's JSON has every tunable step's candidate timings (the rule's first) and its choice
 // Usage (repository root, after npm run build): node tools/device/pack-webgpu-bench.mjs
 // Then, with the Vulkan loader debs in .gl/ as the device README says, one call of the device tool:
 //   carry [".device", ".gl"], command "bash .device/webgpu-bench/run.sh"
@@ -51,7 +54,11 @@ gzip -dc "$here/node_modules/webgpu/dist/linux-x64/dawn.node.gz" > "$here/node_m
 (command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,clocks.sm --format=csv) || true
 cd "$here"
 /tmp/dogo-node bench-kernels.mjs --sweep \${BENCH_ARGS:-} --out "$OUT/kernels-webgpu.json" 2>&1 | tee "$OUT/kernels-webgpu.log"
-/tmp/dogo-node dogo.mjs bench --backend webgpu \${DOGO_BENCH_ARGS:---batch 256 --seconds 60} 2>&1 | tee "$OUT/dogo-step-webgpu.log"
+# the step with the fixed rules, then tuned on this GPU (timestamp queries where the adapter has them); both profiled
+export DOGO_CACHE_DIR="$OUT/tuning-cache"
+/tmp/dogo-node dogo.mjs bench --backend webgpu --tune off --profile \${DOGO_BENCH_ARGS:---batch 256 --seconds 30} 2>&1 | tee "$OUT/dogo-step-webgpu-rule.log"
+/tmp/dogo-node dogo.mjs bench --backend webgpu --tune \${DOGO_TUNE:-full} --profile --json \${DOGO_BENCH_ARGS:---batch 256 --seconds 30} > "$OUT/dogo-step-webgpu-tuned.json" 2> "$OUT/dogo-step-webgpu-tuned.log"
+/tmp/dogo-node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.imagesPerSecond.toFixed(1) + " images/s tuned; choices:"); for (const c of m.kernelChoices) console.log("  " + c.layer + " " + c.op + ": " + c.choice + " (" + c.source + ")")' "$OUT/dogo-step-webgpu-tuned.json" | tee -a "$OUT/dogo-step-webgpu-tuned.log"
 `);
 chmodSync(path.join(out, 'run.sh'), 0o755);
 

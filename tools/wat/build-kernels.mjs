@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import { VARIANTS } from './wat.mjs';
 import { gemmWat, GEMM_CONFIGS, GEMM_SCRATCH_BYTES } from './gemm.mjs';
 import { conv2dWat } from './conv2d.mjs';
+import { winogradWat } from './winograd.mjs';
+import { WINOGRAD_TRANSFORMS } from './winograd_transforms.mjs';
 import { pool2dWat } from './pool2d.mjs';
 import { momentsWat } from './moments.mjs';
 import { mathWat } from './math.mjs';
@@ -29,6 +31,7 @@ export function moduleWat(variant) {
 ${mathWat(variant)}
 ${gemmWat(variant)}
 ${conv2dWat(variant)}
+${winogradWat(variant)}
 ${pool2dWat(variant)}
 ${momentsWat(variant)}
 ${fusedWat(variant)}
@@ -76,6 +79,8 @@ ${b64(bins.relaxed)}  '';
 export const GEMM_BLOCKING = ${JSON.stringify(GEMM_CONFIGS)} as const;
 /** Bytes of scratch one thread's gemm call needs. */
 export const GEMM_SCRATCH_BYTES = ${GEMM_SCRATCH_BYTES};
+/** Winograd transforms F(m x m, 3 x 3) built into the modules (tools/wat/winograd_transforms.mjs): tile edges and matrices. */
+export const WINOGRAD_TRANSFORMS = ${JSON.stringify(Object.fromEntries(Object.entries(WINOGRAD_TRANSFORMS).map(([k, t]) => [k, { m: t.m, alpha: t.alpha, BT: t.BT, G: t.G, AT: t.AT }])))} as const;
 /** Opcodes of the fused pointwise program (tools/wat/fused.mjs). */
 export const FUSED_OPCODES = ${JSON.stringify(FUSED_OPCODES)} as const;
 /** Fused kernel geometry: elements per tile, slots and registers per program, per-thread scratch bytes. */

@@ -11,6 +11,10 @@
 // flags: 1 ACCUMULATE, 16 PACKED_A: A is op(A) already packed by gemm_pack_a_all(transA, A, lda, M, K, dst) (transA, lda unused).
 //   gemm_pack_a_all writes gemm_packed_a_bytes(M, K) bytes; reusing one packed A over many products (a
 //   convolution's weights over the images of a batch) saves packing it each time.
+//   32 PACKED_B: B is op(B) already packed (transB, ldb unused) as K slices of gemm_kc(K) rows, each slice
+//   NR-column panels k-major: element (k, j) at B[pc*Npad + (j - j%NR)*kc + (k - pc)*NR + j%NR], where pc is
+//   the slice's first row, kc its length and Npad = N rounded up to NR (winograd.mjs writes its transformed
+//   input this way); columns past N in the last panel must hold finite values (they are computed and dropped).
 // scratch: GEMM_SCRATCH_BYTES bytes private to the calling thread (packed A block, packed B block, edge tile),
 // 16-byte aligned. Any M, N, K >= 0 (K = 0 gives C = 0 or C unchanged).
 //
@@ -214,7 +218,7 @@ function packAll({ MR, KC }) {
 function driver({ MR, NR, KC, MC, NC }) {
   return `
 (func $gemm (export "gemm") ${params(['transA', 'transB', 'M', 'N', 'K', 'A', 'lda', 'B', 'ldb', 'C', 'ldc', 'flags', 'm0', 'm1', 'n0', 'n1', 'scratch'])}
-  ${locals(['ap', 'bp', 'tile', 'jc', 'nc', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'load', 'acc', 'cp', 'r', 'j', 'ldcb', 'ca', 'ta', 'kcs', 'packed', 'mpad'])}
+  ${locals(['ap', 'bp', 'tile', 'jc', 'nc', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'load', 'acc', 'cp', 'r', 'j', 'ldcb', 'ca', 'ta', 'kcs', 'packed', 'mpad', 'packedB', 'npad'])}
   (if (i32.or (i32.ge_s ${g('m0')} ${g('m1')}) (i32.ge_s ${g('n0')} ${g('n1')})) (then (return)))
   ${s('ap', g('scratch'))}
   ${s('bp', add(g('scratch'), i(MC * KC * 4)))}
@@ -224,6 +228,8 @@ function driver({ MR, NR, KC, MC, NC }) {
   ${s('kcs', `(call $gemm_kc ${g('K')})`)}
   ${s('packed', `(i32.and ${g('flags')} (i32.const 16))`)}
   ${s('mpad', mul(`(i32.div_u (i32.add ${g('M')} ${i(MR - 1)}) ${i(MR)})`, i(MR)))}
+  ${s('packedB', `(i32.and ${g('flags')} (i32.const 32))`)}
+  ${s('npad', mul(`(i32.div_u (i32.add ${g('N')} ${i(NR - 1)}) ${i(NR)})`, i(NR)))}
   (if (i32.le_s ${g('K')} (i32.const 0)) (then
     (if (i32.eqz ${g('acc')}) (then
       ${forLoop('r', g('m0'), g('m1'), 1, `
@@ -233,7 +239,9 @@ function driver({ MR, NR, KC, MC, NC }) {
     ${forLoop('pc', i(0), g('K'), g('kcs'), `
       ${s('kc', min(g('kcs'), `(i32.sub ${g('K')} ${g('pc')})`))}
       ${s('load', `(i32.or ${g('acc')} (i32.gt_s ${g('pc')} (i32.const 0)))`)}
-      (call $gemm_pack_b ${g('transB')} ${g('B')} ${g('ldb')} ${g('jc')} ${g('nc')} ${g('pc')} ${g('kc')} ${g('bp')})
+      (if ${g('packedB')}
+        (then ${s('bp', at(g('B'), add(mul(g('pc'), g('npad')), mul(g('jc'), g('kc')))))})
+        (else (call $gemm_pack_b ${g('transB')} ${g('B')} ${g('ldb')} ${g('jc')} ${g('nc')} ${g('pc')} ${g('kc')} ${g('bp')})))
       ${forLoop('ic', g('m0'), g('m1'), MC, `
         ${s('mc', min(i(MC), `(i32.sub ${g('m1')} ${g('ic')})`))}
         (if ${g('packed')}

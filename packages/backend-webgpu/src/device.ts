@@ -10,6 +10,8 @@ export interface GpuDeviceInfo {
   readonly name: string;
   readonly vendor: string;
   readonly architecture: string;
+  /** The adapter's device field (a model name or id, where the platform exposes it). */
+  readonly device: string;
   readonly description: string;
   /** True for CPU implementations (SwiftShader, llvmpipe/lavapipe, WARP, fallback adapters). */
   readonly isSoftware: boolean;
@@ -33,6 +35,8 @@ export interface GpuDeviceOptions {
   /** Request every limit at the adapter's maximum (default false: WebGPU defaults + requiredLimits). */
   readonly maxLimits?: boolean;
   readonly requiredFeatures?: readonly GPUFeatureName[];
+  /** Features to enable where the adapter has them (e.g. 'timestamp-query' for tuning and profiles). */
+  readonly optionalFeatures?: readonly GPUFeatureName[];
   /** Called once if the device is lost for any reason other than destroy(). */
   readonly onLost?: (error: DeviceLostError) => void;
 }
@@ -114,7 +118,7 @@ export function describeAdapter(adapter: GPUAdapter): GpuDeviceInfo {
   const fallback = ai.isFallbackAdapter === true || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   const isSoftware = fallback || SOFTWARE_PATTERN.test([vendor, architecture, device, description].join(' '));
   const name = description || [vendor, architecture, device].filter(Boolean).join(' ') || 'unknown adapter';
-  return { name, vendor, architecture, description, isSoftware, features: [...adapter.features].map(String).sort(), limits: limitsRecord(adapter.limits) };
+  return { name, vendor, architecture, device, description, isSoftware, features: [...adapter.features].map(String).sort(), limits: limitsRecord(adapter.limits) };
 }
 
 /**
@@ -194,7 +198,9 @@ export async function openDevice(adapter: GPUAdapter, options: GpuDeviceOptions 
   }
   // Dawn rejects limit names it does not know in requiredLimits; pass only those the adapter reports.
   for (const k of Object.keys(requiredLimits)) if (!(k in info.limits)) delete requiredLimits[k];
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: [...(options.requiredFeatures ?? [])] });
+  const features = new Set<GPUFeatureName>(options.requiredFeatures ?? []);
+  for (const f of options.optionalFeatures ?? []) if (adapter.features.has(f)) features.add(f);
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: [...features] });
   const activity = deviceActivity(device);
   if (options.onLost) activity.onLost(options.onLost);
   return note === undefined ? { device, adapter, info } : { device, adapter, info, note };

@@ -9,3 +9,6 @@
 export * from './device.js';
 export * from './kernel_runner.js';
 export * from './backend/index.js';
+export { tuneKernels, kernelTuningKey, type AdapterIdentity, type KernelStepChoice, type WebGpuTuningOptions } from './tuning/kernel_tuner.js';
+export { gemmCandidates, gemmDims, ruleChoice, choiceName, TUNABLE_OPS, type GemmChoice, type GemmDims, type TunableOp } from './tuning/gemm_choice.js';
+export { GpuTimer, type GpuTiming } from './tuning/gpu_timer.js';

@@ -27,9 +27,10 @@ async function open(): Promise<TestGpu | null> {
   // A variable specifier and a local type keep @dogo/node (which depends on this package) out of the
   // package's type graph: the tests type-check without it.
   const nodePkg = '@dogo/node';
-  const { requestNodeGpuDevice } = (await import(/* @vite-ignore */ nodePkg)) as { requestNodeGpuDevice: () => Promise<GpuDeviceHandle> };
+  const { requestNodeGpuDevice } = (await import(/* @vite-ignore */ nodePkg)) as { requestNodeGpuDevice: (o: { optionalFeatures: GPUFeatureName[] }) => Promise<GpuDeviceHandle> };
   try {
-    const handle = await requestNodeGpuDevice();
+    // timestamp queries where the adapter has them (SwiftShader does): tuning and profiles use them
+    const handle = await requestNodeGpuDevice({ optionalFeatures: ['timestamp-query'] });
     return { handle, device: handle.device, runner: new KernelRunner(handle.device) };
   } catch (e) {
     if ((e as Error).name !== 'NoAdapterError' || required()) throw e;

@@ -8,10 +8,17 @@
  */
 import { WasmBackend, WasmRuntime, type WasmBackendOptions, type WasmRuntimeOptions } from '@dogo/backend-wasm';
 import { browserWorkerHost } from './worker_host.js';
+import { browserMachineId, browserTuningCache } from './tuning_cache.js';
 
-/** A WasmBackend with Web Worker threads (threads default to navigator.hardwareConcurrency). */
+/**
+ * A WasmBackend with Web Worker threads (threads default to navigator.hardwareConcurrency); tuned
+ * convolution choices go to the OPFS cache (browserTuningCache) unless the options say otherwise.
+ */
 export async function createBrowserWasmBackend(options: WasmRuntimeOptions & WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { fuse, merge, ...runtime } = options;
+  const { fuse, merge, recomputeCap, tune, tuningCache, machine, convAlgorithm, measure, ...runtime } = options;
   const rt = await WasmRuntime.create({ threads: 'auto', workerHost: browserWorkerHost(), ...runtime });
-  return new WasmBackend(rt, { fuse, merge });
+  return new WasmBackend(rt, {
+    fuse, merge, recomputeCap, tune, convAlgorithm, measure,
+    tuningCache: tuningCache ?? browserTuningCache(), machine: machine ?? browserMachineId(),
+  });
 }

@@ -2,13 +2,18 @@
  * Backends by name, loaded lazily so a machine without a GPU never loads Dawn. The one place the CLI
  * maps a name to a backend; `dogo info` and the conformance runner read the same table.
  */
-import { ReferenceBackend, type Backend, DogoError } from '@dogo/core';
+import { ReferenceBackend, type Backend, DogoError, type TuneMode } from '@dogo/core';
 
 export class UnknownBackendError extends DogoError {}
 
 export interface BackendChoiceOptions {
   /** Wasm worker threads including the main one (default: all cores). */
   threads?: number;
+  /**
+   * Kernel tuning at compile (default 'off': fixed rules, so results never depend on timing): wasm times its
+   * convolution algorithms, WebGPU its GEMM tilings and split-K factors; choices persist in the adapter's cache.
+   */
+  tune?: TuneMode;
 }
 
 export interface BackendEntry {
@@ -24,18 +29,24 @@ export const BACKENDS: Record<string, BackendEntry> = {
   },
   webgpu: {
     summary: 'WebGPU through Dawn (Node) or navigator.gpu: the plan compiled to fixed pipelines, one submit per step; on a software adapter (SwiftShader) correct but slow',
-    create: () => (webgpuBackend ??= createWebGpuBackend().catch((e: unknown) => {
-      webgpuBackend = null;
-      throw e;
-    })),
+    create: (o = {}) => {
+      const key = o.tune ?? 'off';
+      let made = webgpuBackends.get(key);
+      if (!made) {
+        made = createWebGpuBackend(key);
+        made.catch(() => webgpuBackends.delete(key));
+        webgpuBackends.set(key, made);
+      }
+      return made;
+    },
   },
   wasm: {
     summary: 'WebAssembly SIMD (relaxed-SIMD FMA where available) on all cores',
     create: (o = {}) => {
-      const key = String(o.threads ?? 'auto');
+      const key = `${o.threads ?? 'auto'}|${o.tune ?? 'off'}`;
       let made = wasmBackends.get(key);
       if (!made) {
-        made = import('@dogo/node').then((m) => m.createNodeWasmBackend({ threads: o.threads ?? 'auto' }));
+        made = import('@dogo/node').then((m) => m.createNodeWasmBackend({ threads: o.threads ?? 'auto', tune: o.tune ?? 'off' }));
         made.catch(() => wasmBackends.delete(key));
         wasmBackends.set(key, made);
       }
@@ -44,17 +55,17 @@ export const BACKENDS: Record<string, BackendEntry> = {
   },
 };
 
-/** One wasm runtime (memory and worker threads) per process and thread count, made on first use. */
+/** One wasm runtime (memory and worker threads) per process, thread count and tune mode, made on first use. */
 const wasmBackends = new Map<string, Promise<Backend>>();
 
-/** One WebGPU device (and backend, sharing its pipeline cache) per process, made on first use. */
-let webgpuBackend: Promise<Backend> | null = null;
+/** One WebGPU device (and backend, sharing its pipeline cache) per process and tune mode, made on first use. */
+const webgpuBackends = new Map<string, Promise<Backend>>();
 
-async function createWebGpuBackend(): Promise<Backend> {
-  const { requestNodeGpuDevice } = await import('@dogo/node');
+async function createWebGpuBackend(tune: TuneMode): Promise<Backend> {
+  const { requestNodeGpuDevice, nodeTuningCache } = await import('@dogo/node');
   const { WebGpuBackend } = await import('@dogo/backend-webgpu');
-  const handle = await requestNodeGpuDevice();
-  return new WebGpuBackend(handle.device, { adapterName: handle.info.name });
+  const handle = await requestNodeGpuDevice({ optionalFeatures: ['timestamp-query'] });
+  return new WebGpuBackend(handle.device, { adapterName: handle.info.name, adapter: handle.info, tune, tuningCache: nodeTuningCache() });
 }
 
 export async function createBackend(name: string, options: BackendChoiceOptions = {}): Promise<Backend> {
@@ -78,13 +89,14 @@ export async function selectMemberBackends(names: readonly string[], o: BackendC
     const why = requested === 'auto' ? 'auto' : 'chosen with --backend';
     if (name === 'wasm') {
       const { createNodeWasmBackend } = await import('@dogo/node');
-      out.push({ backend: await createNodeWasmBackend({ threads: o.threads ?? 'auto' }), reason: `${why}; a wasm runtime of its own` });
+      out.push({ backend: await createNodeWasmBackend({ threads: o.threads ?? 'auto', tune: o.tune ?? 'off' }), reason: `${why}; a wasm runtime of its own` });
     } else if (name === 'webgpu') {
-      const { requestNodeGpuDevice } = await import('@dogo/node');
+      const { requestNodeGpuDevice, nodeTuningCache } = await import('@dogo/node');
       const { WebGpuBackend } = await import('@dogo/backend-webgpu');
       const powerPreference = gpus++ === 0 ? 'high-performance' : 'low-power';
-      const handle = await requestNodeGpuDevice({ powerPreference });
-      out.push({ backend: new WebGpuBackend(handle.device, { adapterName: handle.info.name }), reason: `${why}; a device of its own on "${handle.info.description || handle.info.name}" (${powerPreference})` });
+      const handle = await requestNodeGpuDevice({ powerPreference, optionalFeatures: ['timestamp-query'] });
+      const backend = new WebGpuBackend(handle.device, { adapterName: handle.info.name, adapter: handle.info, tune: o.tune ?? 'off', tuningCache: nodeTuningCache() });
+      out.push({ backend, reason: `${why}; a device of its own on "${handle.info.description || handle.info.name}" (${powerPreference})` });
     } else {
       out.push({ backend: await createBackend(name, o), reason: why });
     }
@@ -104,7 +116,7 @@ export async function selectBackend(name: string, o: BackendChoiceOptions = {}):
       const { requestNodeGpuDevice } = await import('@dogo/node');
       const handle = await requestNodeGpuDevice({ requireHardware: true });
       handle.device.destroy();
-      return { backend: await createBackend('webgpu'), reason: `auto: hardware WebGPU adapter "${handle.info.description || handle.info.name}"` };
+      return { backend: await createBackend('webgpu', o), reason: `auto: hardware WebGPU adapter "${handle.info.description || handle.info.name}"` };
     } catch (e) {
       // Software adapters (SwiftShader) are refused here on purpose: they run on the CPU, slower than wasm.
       reasons.push(`no hardware WebGPU adapter (${e instanceof Error && e.name === 'NoAdapterError' ? 'software adapters such as SwiftShader are not used for training' : (e as Error).message.split('\n')[0]})`);

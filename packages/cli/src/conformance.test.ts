@@ -1,27 +1,38 @@
 /**
  * Holds every backend that exists to every folder of the repository's vectors/ and, where present, of
  * ../shared/vectors (tools/vectors/vector_folders.ts), through the same runner that `npm run conformance`
- * uses, and checks the runner's failure modes.
+ * uses, with the fixed kernel rules and, on the backends that tune (wasm: convolution algorithms, Winograd
+ * among them; WebGPU: GEMM tilings, split-K, stride phases), with tuning on; and checks the runner's failure
+ * modes.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CASE_BUILDERS } from '@dogo/core';
+import type { TuneMode } from '@dogo/core';
 import { BACKENDS, createBackend } from './backends.js';
 import { runConformance } from './conformance_runner.js';
 import { REPO_ROOT, REPO_VECTORS, caseFiles, sharedVectorsDir, vectorFolders } from '../../../tools/vectors/vector_folders.js';
 
 const folders = vectorFolders();
 
+/** Every backend with its fixed rules, then the backends that tune with tuning on. */
+const RUNS: { name: string; tune: TuneMode }[] = [
+  ...Object.keys(BACKENDS).map((name) => ({ name, tune: 'off' as const })),
+  ...['wasm', 'webgpu'].filter((name) => name in BACKENDS).map((name) => ({ name, tune: 'quick' as const })),
+];
+// Tuned choices go to a fresh cache file of this run, not the user's (the backends read it when made).
+process.env['DOGO_CACHE_DIR'] = mkdtempSync(path.join(os.tmpdir(), 'dogo-conf-tuning-'));
+
 const skipNoted = new Set<string>();
 /**
  * The named backend; a backend that needs a GPU skips (with a message on stderr) where there is no
  * adapter, except under CI=true (or DOGO_REQUIRE_WEBGPU=1), where the missing adapter fails the test.
  */
-async function createOrSkip(name: string, skip: (note?: string) => never) {
+async function createOrSkip(name: string, tune: TuneMode, skip: (note?: string) => never) {
   try {
-    return await createBackend(name);
+    return await createBackend(name, { tune });
   } catch (e) {
     if ((e as Error).name !== 'NoAdapterError' || process.env.CI === 'true' || process.env.DOGO_REQUIRE_WEBGPU === '1') throw e;
     if (!skipNoted.has(name)) process.stderr.write(`\n[conformance] SKIPPED backend ${name} (CI=true makes this a failure): ${(e as Error).message}\n`);
@@ -32,16 +43,16 @@ async function createOrSkip(name: string, skip: (note?: string) => never) {
 }
 
 describe('conformance vectors', () => {
-  for (const name of Object.keys(BACKENDS)) {
+  for (const { name, tune } of RUNS) {
     for (const folder of folders) {
-      it(`${name} passes every case of ${path.relative(REPO_ROOT, folder)}`, async (ctx) => {
+      it(`${name}${tune === 'off' ? '' : ` (tune ${tune})`} passes every case of ${path.relative(REPO_ROOT, folder)}`, async (ctx) => {
         const lines: string[] = [];
-        const summary = await runConformance(await createOrSkip(name, ctx.skip), folder, (l) => lines.push(l));
+        const summary = await runConformance(await createOrSkip(name, tune, ctx.skip), folder, (l) => lines.push(l));
         expect(lines.join('\n')).toMatch(/\d+ passed, 0 failed$/);
         expect(summary.failed).toBe(0);
         expect(summary.passed).toBeGreaterThan(0);
         expect(summary.exitCode).toBe(0);
-      }, 300_000); // SwiftShader compiles WebGPU pipelines slowly: vectors/gradcache alone takes about a minute there
+      }, tune === 'off' ? 300_000 : 900_000); // SwiftShader compiles WebGPU pipelines slowly (vectors/gradcache alone takes about a minute there; tuning builds every candidate kernel per shape)
     }
   }
 });

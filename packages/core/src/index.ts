@@ -30,6 +30,8 @@ export { recomputeSegments, residualBlockSegment, type RecomputeOptions, type Re
 export { groupProgram, type GroupProgram, type GroupOperand, type GroupArg, type GroupInstr } from './passes/group_program.js';
 export { isScalarConstant, scalarConstantValue } from './passes/scalar_constant.js';
 export * from './backend/backend.js';
+export * from './backend/tuning.js';
+export * from './backend/profile.js';
 export { checkFeed, checkFeedNames } from './backend/feeds.js';
 export { BACKEND_KINDS, UnknownBackendError, checkBackendKind, type BackendKind, type BackendChoice, type CreateBackendOptions } from './backend/backend_choice.js';
 export { sharedStateOwner } from './backend/shared_state.js';

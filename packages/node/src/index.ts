@@ -1,8 +1,8 @@
 /// <reference types="node" preserve="true" />
 /**
  * @dogo/node: the Node adapter. createBackend('auto' | 'wasm' | 'webgpu'); a GPUDevice from Dawn
- * (requestNodeGpuDevice, which loads Dawn on first use); the wasm worker pool on worker_threads. Nothing above this
- * package knows it runs on Node.
+ * (requestNodeGpuDevice, which loads Dawn on first use); the wasm worker pool on worker_threads; the tuning cache (a
+ * JSON file under the user's cache folder). Nothing above this package knows it runs on Node.
  * @module @dogo/node
  */
 export { createBackend, selectBackend } from './create_backend.js';
@@ -17,3 +17,4 @@ export { nodeWorkerHost, enableRelaxedSimd, createNodeWasmRuntime, createNodeWas
 // The backends, re-exported so a program depends on the adapter alone.
 export { WebGpuBackend } from '@dogo/backend-webgpu';
 export { WasmBackend, WasmRuntime } from '@dogo/backend-wasm';
+export { JsonFileTuningCache, nodeTuningCache, nodeCacheDir, nodeMachineId } from './tuning_cache.js';

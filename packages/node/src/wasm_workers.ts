@@ -3,13 +3,14 @@
  * Node adapter for @dogo/backend-wasm: a WorkerHost on worker_threads (each worker evaluates the
  * runtime's worker source with `eval: true`, receives the compiled module and the shared memory as
  * workerData, and is unref'd once it has started so it never keeps the process alive), relaxed-SIMD enabling for Node 20
- * (a V8 flag, which must be set before the first compile), and a one-call runtime constructor.
+ * (a V8 flag, which must be set before the first compile), and one-call runtime and backend constructors.
  * The only code of the wasm backend that touches Node APIs.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { relaxedSimdSupported, WasmBackend, WasmRuntime, type WasmBackendOptions, type WasmRuntimeOptions, type WorkerHost } from '@dogo/backend-wasm';
+import { nodeMachineId, nodeTuningCache } from './tuning_cache.js';
 
 /** A WorkerHost backed by worker_threads. */
 export function nodeWorkerHost(): WorkerHost {
@@ -44,8 +45,14 @@ export function createNodeWasmRuntime(options: WasmRuntimeOptions = {}): Promise
   return WasmRuntime.create({ threads: 'auto', workerHost: nodeWorkerHost(), ...options });
 }
 
-/** A WasmBackend on a new runtime from createNodeWasmRuntime (threads default to the available cores). */
+/**
+ * A WasmBackend on a new runtime from createNodeWasmRuntime (threads default to the available cores); tuned
+ * convolution choices go to nodeTuningCache() under nodeMachineId() unless the options say otherwise.
+ */
 export async function createNodeWasmBackend(options: WasmRuntimeOptions & WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { fuse, merge, ...runtime } = options;
-  return new WasmBackend(await createNodeWasmRuntime(runtime), { fuse, merge });
+  const { fuse, merge, recomputeCap, tune, tuningCache, machine, convAlgorithm, measure, ...runtime } = options;
+  return new WasmBackend(await createNodeWasmRuntime(runtime), {
+    fuse, merge, recomputeCap, tune, convAlgorithm, measure,
+    tuningCache: tuningCache ?? nodeTuningCache(), machine: machine ?? nodeMachineId(),
+  });
 }

@@ -1,5 +1,6 @@
 /** What the emitters of one executable need: the runtime, the plan, and addresses of storage. Internal. */
 import type { Plan } from '@dogo/core';
+import type { Conv2dAlgorithm } from '../runtime/conv2d.js';
 import type { WasmRuntime } from '../runtime/wasm_runtime.js';
 
 export interface EmitEnv {
@@ -9,4 +10,6 @@ export interface EmitEnv {
   addr(i: number): number;
   /** Arena bytes owned by the executable (freed by destroy). */
   alloc(bytes: number): number;
+  /** The algorithm chosen for convolution value `i` (conv_choices.ts). */
+  convAlgorithm(i: number): Conv2dAlgorithm;
 }

@@ -1,7 +1,7 @@
 /**
  * Emitters of the kernel steps, one row per op that reaches one on this backend (typed over KernelOpName and
  * broadcast_to, so a kernel op without a row fails to compile; reductions always run in fused groups here).
- * Each records launches on the runtime: GEMM and convolutions, pooling, the moments kernel, strided copies
+ * Each records launches on the runtime: GEMM and convolutions (with the algorithm conv_choices.ts chose), pooling, the moments kernel, strided copies
  * for layout ops and stored broadcasts, and host loops for the rare small ops (one_hot, cast, resized_crop),
  * which run on the dispatching thread inside the replayed list. Attributes are read through attrsOf.
  * Internal to the backend.
@@ -83,17 +83,17 @@ export const KERNELS: Record<KernelOpName | BroadcastOpName, Emitter> = {
   },
   conv2d: (env, v) => {
     const [x, w] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
-    env.rt.conv2dForward({ ...conv(attrsOf(v, 'conv2d'), x.shape, w.shape), x: addrOf(env, x.index), weight: addrOf(env, w.index), y: addrOf(env, v.index) });
+    env.rt.conv2dForward({ ...conv(attrsOf(v, 'conv2d'), x.shape, w.shape), x: addrOf(env, x.index), weight: addrOf(env, w.index), y: addrOf(env, v.index), algorithm: env.convAlgorithm(v.index) });
   },
   conv2d_backward_data: (env, v) => {
     const [dy, w] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
     const a = attrsOf(v, 'conv2d_backward_data');
-    env.rt.conv2dBackwardData({ ...conv(a, a.inputShape, w.shape), dy: addrOf(env, dy.index), weight: addrOf(env, w.index), dx: addrOf(env, v.index) });
+    env.rt.conv2dBackwardData({ ...conv(a, a.inputShape, w.shape), dy: addrOf(env, dy.index), weight: addrOf(env, w.index), dx: addrOf(env, v.index), algorithm: env.convAlgorithm(v.index) });
   },
   conv2d_backward_weight: (env, v) => {
     const [x, dy] = v.inputs.map((i) => env.plan.values[i]!) as [PlanValue, PlanValue];
     const a = attrsOf(v, 'conv2d_backward_weight');
-    env.rt.conv2dBackwardWeight({ ...conv(a, x.shape, a.weightShape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index) });
+    env.rt.conv2dBackwardWeight({ ...conv(a, x.shape, a.weightShape), x: addrOf(env, x.index), dy: addrOf(env, dy.index), dw: addrOf(env, v.index), algorithm: env.convAlgorithm(v.index) });
   },
   max_pool2d: (env, v) => {
     const x = env.plan.values[v.inputs[0]!]!;

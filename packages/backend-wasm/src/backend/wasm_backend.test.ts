@@ -9,7 +9,7 @@ import {
   type Node, type HostTensor,
 } from '@dogo/core';
 import { WasmRuntime } from '../runtime/wasm_runtime.js';
-import { WasmBackend } from './wasm_backend.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm_backend.js';
 import { testWorkerHost } from './test_worker_host.js';
 
 function rand(seed: number): () => number {
@@ -82,6 +82,24 @@ describe('wasm backend', () => {
       const exe = await new WasmBackend(runtimes[threads]!).compile({ outputs: s.outputs, updates: s.updates, initialState: s.initialState });
       const got = await exe.run(s.feeds);
       for (const [k, want] of Object.entries(ref)) expect(relErr(got[k]!.data, want.data), `${k} on ${threads} thread(s)`).toBeLessThan(1e-4);
+      exe.destroy();
+    }
+  });
+
+  it('matches the reference with every convolution algorithm forced and with tuning on', async () => {
+    const s = resnetStep(8, 16, 16, 10);
+    const spec = { outputs: s.outputs, updates: s.updates, initialState: s.initialState };
+    const ref = await (await new ReferenceBackend().compile(spec)).run(s.feeds);
+    const variants: WasmBackendOptions[] = [
+      { convAlgorithm: 'im2col' }, { convAlgorithm: 'winograd_f2' }, { convAlgorithm: 'winograd_f4' }, { convAlgorithm: 'winograd_f6' }, { tune: 'quick' },
+    ];
+    for (const options of variants) {
+      const exe = await new WasmBackend(runtimes[2]!, options).compile(spec);
+      const got = await exe.run(s.feeds);
+      const what = JSON.stringify(options);
+      // every 3x3 stride-1 convolution (forward, input and weight gradient) runs the forced algorithm
+      if (options.convAlgorithm) expect(exe.convChoices.filter((c) => c.algorithm === options.convAlgorithm).length, what).toBeGreaterThan(6);
+      for (const [k, want] of Object.entries(ref)) expect(relErr(got[k]!.data, want.data), `${k} with ${what}`).toBeLessThan(1e-4);
       exe.destroy();
     }
   });

@@ -5,14 +5,17 @@
  * fills written once) and records every step's launches once: a fused program for a fused step
  * (emit_fused.ts), a kernel row for a kernel step (kernels.ts). run() then copies the feeds in, replays the
  * recorded list, copies the fetches out and applies the state updates; in steady state it allocates nothing
- * in wasm memory. The runtime is injected, so Node and browsers bring their own workers.
+ * in wasm memory. The runtime is injected, so Node and browsers bring their own workers. Before recording,
+ * every convolution step gets its algorithm (conv_choices.ts: a fixed rule when tuning is off, else timed
+ * candidates through a TuningCache); `exe.convChoices` says what each one runs.
  * Public; the rest of backend/ is internal.
  */
 import {
-  BackendError, FeedError, attrsOf, checkFeed, createPlan, opKind, sharedStateOwner,
+  BackendError, FeedError, MemoryTuningCache, attrsOf, checkFeed, createPlan, opKind, sharedStateOwner,
   type Backend, type CompileSpec, type Executable, type Feed, type FusionRules, type HostTensor, type KernelOpName, type MemoryBudget, type Plan,
-  type PlanOptions, type PlanSpec, type RunOptions, type Step,
+  type PlanOptions, type PlanSpec, type ProfiledStep, type RunOptions, type Step, type StepProfile, type TuneMode, type TuningCache,
 } from '@dogo/core';
+import type { Conv2dAlgorithm } from '../runtime/conv2d.js';
 import { canBlock } from '../runtime/kernel_module.js';
 import type { Launch } from '../runtime/launch.js';
 import type { WasmRuntime } from '../runtime/wasm_runtime.js';
@@ -20,6 +23,8 @@ import type { EmitEnv } from './emit_env.js';
 import { emitFused } from './emit_fused.js';
 import { fusedProgramFits } from './fused_program.js';
 import { KERNELS } from './kernels.js';
+import { algorithmMap, chooseConvAlgorithms, type ConvStepChoice } from './conv_choices.js';
+import type { ConvTuningOptions } from '../tuning/conv_tuner.js';
 
 /**
  * What the fused kernel can do: groups reduce (sum and max roots) and merge, recompute chains up to the
@@ -35,6 +40,20 @@ export interface WasmBackendOptions {
   merge?: boolean;
   /** Largest weighted expression a consumer recomputes instead of reading it from memory (default 24). */
   recomputeCap?: number;
+  /**
+   * How convolution algorithms are chosen at compile: 'off' (default) a fixed rule of the shape, so results
+   * never depend on timing; 'quick' / 'full' time im2col and each Winograd transform per shape on this
+   * runtime and keep the fastest, through `tuningCache` (a choice found there is used as is).
+   */
+  tune?: TuneMode;
+  /** Where tuned choices are kept (default: in memory, per backend); @dogo/node and @dogo/browser persist them. */
+  tuningCache?: TuningCache;
+  /** This machine in tuning cache keys (default 'unknown'; the adapters describe the CPU and engine). */
+  machine?: string;
+  /** Run every convolution this algorithm applies to with it (tests, benchmarks); overrides tune. */
+  convAlgorithm?: Conv2dAlgorithm;
+  /** Milliseconds one timed run takes (tests inject a clock; default performance.now around the run). */
+  measure?: ConvTuningOptions['measure'];
 }
 
 /** The fusion rules for `options`. */
@@ -50,10 +69,7 @@ function fusionRules(o: WasmBackendOptions): FusionRules {
 /** Slot alignment: kernels read whole vectors, so regions are padded to 64 bytes. */
 const SLOT_ALIGNMENT = 64;
 
-/** Time spent per kind of kernel in one profiled run, in milliseconds. */
-export type StepProfile = Record<string, { ms: number; launches: number }>;
-
-interface Segment { label: string; from: number; to: number }
+interface Segment { kind: string; layer: string; variant?: string; from: number; to: number }
 
 /** wasm32 addresses 4 GiB. */
 const WASM32_BYTES = 2 ** 32;
@@ -64,14 +80,24 @@ export const WASM_RESERVE_BYTES = 64 * 2 ** 20;
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
 
-  constructor(readonly runtime: WasmRuntime, private readonly options: WasmBackendOptions = {}) {}
+  private readonly tuning: ConvTuningOptions;
+
+  constructor(readonly runtime: WasmRuntime, private readonly options: WasmBackendOptions = {}) {
+    this.tuning = {
+      mode: options.tune ?? 'off', cache: options.tuningCache ?? new MemoryTuningCache(), machine: options.machine ?? 'unknown',
+      ...(options.convAlgorithm === undefined ? {} : { force: options.convAlgorithm }),
+      ...(options.measure === undefined ? {} : { measure: options.measure }),
+    };
+  }
 
   plan(spec: PlanSpec & { planOptions?: PlanOptions }): Plan {
     return createPlan(spec, { alignment: SLOT_ALIGNMENT, ...spec.planOptions, fusion: fusionRules(this.options) });
   }
 
   async compile(spec: CompileSpec): Promise<WasmExecutable> {
-    return WasmExecutable.compile(this.runtime, spec.plan ?? this.plan(spec), spec);
+    const plan = spec.plan ?? this.plan(spec);
+    const choices = await chooseConvAlgorithms(this.runtime, plan, this.tuning);
+    return WasmExecutable.compile(this.runtime, plan, spec, choices);
   }
 
   /** 4 GiB of wasm32 memory, less what this runtime's arena already holds and a reserve for kernel scratch. */
@@ -100,13 +126,15 @@ export class WasmExecutable implements Executable {
   private readonly defaultFetch: string[];
   private readonly async: boolean;
   private queue: Promise<unknown> = Promise.resolve();
-  private constructor(readonly runtime: WasmRuntime, readonly plan: Plan) {
+  private constructor(readonly runtime: WasmRuntime, readonly plan: Plan,
+    /** The algorithm of every convolution step and where it came from (rule, forced, cache, timed). */
+    readonly convChoices: readonly ConvStepChoice[]) {
     this.defaultFetch = [...plan.outputs.keys()];
     this.async = runtime.threads > 1 && !canBlock();
   }
 
-  static compile(rt: WasmRuntime, plan: Plan, spec: CompileSpec): WasmExecutable {
-    const exe = new WasmExecutable(rt, plan);
+  static compile(rt: WasmRuntime, plan: Plan, spec: CompileSpec, convChoices: readonly ConvStepChoice[] = []): WasmExecutable {
+    const exe = new WasmExecutable(rt, plan, convChoices);
     try {
       exe.build(spec);
     } catch (e) {
@@ -164,7 +192,8 @@ export class WasmExecutable implements Executable {
       if (owner < 0 || slot[owner]! < 0) throw new BackendError(`wasm: value #${i} (${values[i]!.node}) has no storage`);
       return slotAddr[slot[owner]!]!;
     };
-    const env: EmitEnv = { rt, plan, addr, alloc: (b) => this.alloc(b) };
+    const algorithms = algorithmMap(this.convChoices);
+    const env: EmitEnv = { rt, plan, addr, alloc: (b) => this.alloc(b), convAlgorithm: (i) => algorithms.get(i) ?? 'im2col' };
     // updates whose value lives in a leaf region are snapshotted at the end of the step (states change only
     // when the updates apply, so another update cannot overwrite them first)
     const snapshots: { src: number; dst: number; count: number }[] = [];
@@ -183,7 +212,8 @@ export class WasmExecutable implements Executable {
     this.addrOf = addr;
     for (const step of plan.steps) {
       const list = rt.record(() => emitStep(env, step));
-      this.segments.push({ label: labelOf(plan, step), from: this.launches.length, to: this.launches.length + list.length });
+      const variant = step.kind === 'kernel' ? algorithms.get(step.value) : undefined;
+      this.segments.push({ kind: kindOf(plan, step), layer: layerOf(plan, step), ...(variant ? { variant } : {}), from: this.launches.length, to: this.launches.length + list.length });
       for (const l of list) this.launches.push(l);
     }
     this.launches.push(...rt.record(() => {
@@ -263,21 +293,27 @@ export class WasmExecutable implements Executable {
   }
 
   /**
-   * Runs one step with every launch timed and returns the time per kind of kernel (conv2d, matmul,
-   * fused pointwise, fused reduction, copy, ...). Slower than run(); for finding where a step's time goes.
+   * Runs one step (state updates apply) with every plan step timed on the host clock: its kernel kind
+   * (conv2d, matmul, fused pointwise, fused reduction, copy, ...), its layer (the node's label) and, for
+   * convolutions, the algorithm. Slower than run(); for finding where a step's time goes.
    */
-  profile(feeds: Readonly<Record<string, Feed>>): StepProfile {
+  async profile(feeds: Readonly<Record<string, Feed>>): Promise<StepProfile> {
+    await this.queue;
     this.writeFeeds(feeds);
-    const prof: StepProfile = {};
+    const steps: ProfiledStep[] = [];
+    let totalMs = 0;
     for (const s of this.segments) {
+      const list = this.launches.slice(s.from, s.to);
       const t0 = performance.now();
-      this.runtime.replay(this.launches.slice(s.from, s.to));
-      const e = (prof[s.label] ??= { ms: 0, launches: 0 });
-      e.ms += performance.now() - t0;
-      e.launches += s.to - s.from;
+      if (this.async) await this.runtime.replayAsync(list);
+      else this.runtime.replay(list);
+      const ms = performance.now() - t0;
+      totalMs += ms;
+      steps.push({ kind: s.kind, layer: s.layer, ms, launches: s.to - s.from, ...(s.variant ? { variant: s.variant } : {}) });
     }
+    this.runtime.replay(this.launches.slice(this.segments.at(-1)?.to ?? 0));
     this.finish({ fetch: [] });
-    return prof;
+    return { backend: 'wasm', timing: 'wall', totalMs, steps };
   }
 
   /** Launches one run replays (kernels, host steps). */
@@ -301,8 +337,18 @@ function emitStep(env: EmitEnv, step: Step): void {
   KERNELS[v.op as KernelOpName | 'broadcast_to'](env, v);
 }
 
+/** The layer of a step for profiles: the label of its value's node (a fused step's first labelled root). */
+function layerOf(plan: Plan, step: Step): string {
+  const values = step.kind === 'kernel' ? [step.value] : step.roots;
+  for (const i of values) {
+    const label = plan.values[i]!.node.label;
+    if (label !== undefined) return label;
+  }
+  return '(unlabelled)';
+}
+
 /** Kernel kind for profiles. */
-function labelOf(plan: Plan, step: Step): string {
+function kindOf(plan: Plan, step: Step): string {
   if (step.kind === 'kernel') {
     const op = plan.values[step.value]!.op;
     return ['transpose', 'slice', 'pad', 'concat', 'broadcast_to'].includes(op) ? 'copy' : op;

@@ -40,6 +40,11 @@ export interface PlanContext {
   gemmScratch(t: number): number;
   /** Byte offset of at least `bytes` of thread t's column scratch (im2col); valid until the next larger request. */
   colScratch(t: number, bytes: number): number;
+  /**
+   * Byte offset of at least `bytes` of scratch one launch writes and a later launch of the same operation
+   * reads (Winograd's transformed filters); valid until the next larger request.
+   */
+  sharedScratch(bytes: number): number;
 }
 
 /** A launch of `kernel` with per-thread argument lists. */

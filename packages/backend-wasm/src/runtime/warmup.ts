@@ -43,6 +43,11 @@ export function warmUp(rt: WasmRuntime): void {
     rt.conv2dBackwardData({ ...geo, dy: a, weight: b, dx: c });
     rt.conv2dBackwardWeight({ ...geo, x: a, dy: b, dw: c });
     rt.conv2dForward({ ...geo, kh: 1, kw: 1, padH: 0, padW: 0, strideH: 2, strideW: 2, x: a, weight: b, y: c });
+    for (const algorithm of ['winograd_f2', 'winograd_f4', 'winograd_f6'] as const) {
+      rt.conv2dForward({ ...geo, x: a, weight: b, y: c, algorithm });
+      rt.conv2dBackwardData({ ...geo, dy: a, weight: b, dx: c, algorithm });
+      rt.conv2dBackwardWeight({ ...geo, x: a, dy: b, dw: c, algorithm });
+    }
     const pool = { planes: 8, h: 8, w: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 };
     rt.maxPool2dForward({ ...pool, x: small, y: out });
     rt.maxPool2dBackward({ ...pool, x: small, dy: aux, dx: out });

@@ -51,6 +51,7 @@ export class WasmRuntime {
   private readonly fns: ((...a: number[]) => unknown)[] = [];
   private readonly gemmScratches: number[] = [];
   private readonly colScratches: { off: number; bytes: number }[] = [];
+  private shared = { off: 0, bytes: 0 };
   private readonly fusedScratches: number[] = [];
   private recording: Launch[] | null = null;
   private recordings = 0;
@@ -85,6 +86,10 @@ export class WasmRuntime {
       },
       gemmScratch: (t) => this.gemmScratches[t],
       colScratch: (t, bytes) => this.colScratch(t, bytes),
+      sharedScratch: (bytes) => {
+        this.shared = this.grow(this.shared, bytes);
+        return this.shared.off;
+      },
     };
   }
 
@@ -136,11 +141,11 @@ export class WasmRuntime {
 
   /** C (+)= op(A) . op(B). */
   gemm(p: GemmParams): void { this.exec(planGemm(this.ctx, p)); }
-  /** 2-D convolution forward, NCHW. */
-  conv2dForward(p: Conv2dForwardParams): void { this.exec(planConv2dForward(this.ctx, p)); }
-  /** Gradient of a convolution with respect to its input (overwrites dx). */
-  conv2dBackwardData(p: Conv2dBackwardDataParams): void { this.exec(planConv2dBackwardData(this.ctx, p)); }
-  /** Gradient of a convolution with respect to its weights. */
+  /** 2-D convolution forward, NCHW; `p.algorithm` picks im2col (default) or a Winograd transform. */
+  conv2dForward(p: Conv2dForwardParams): void { for (const l of planConv2dForward(this.ctx, p)) this.exec(l); }
+  /** Gradient of a convolution with respect to its input (overwrites dx); `p.algorithm` as for conv2dForward. */
+  conv2dBackwardData(p: Conv2dBackwardDataParams): void { for (const l of planConv2dBackwardData(this.ctx, p)) this.exec(l); }
+  /** Gradient of a convolution with respect to its weights; `p.algorithm` as for conv2dForward. */
   conv2dBackwardWeight(p: Conv2dBackwardWeightParams): void { this.exec(planConv2dBackwardWeight(this.ctx, p)); }
   /** Max pooling forward over NCHW planes. */
   maxPool2dForward(p: Pool2dGeometry & { x: number; y: number }): void {
@@ -249,12 +254,16 @@ export class WasmRuntime {
   }
 
   private colScratch(t: number, bytes: number): number {
-    const cur = this.colScratches[t];
-    if (cur.bytes >= bytes) return cur.off;
+    this.colScratches[t] = this.grow(this.colScratches[t]!, bytes);
+    return this.colScratches[t]!.off;
+  }
+
+  /** A scratch block of at least `bytes`: `cur` when it is large enough, else a larger one. */
+  private grow(cur: { off: number; bytes: number }, bytes: number): { off: number; bytes: number } {
+    if (cur.bytes >= bytes) return cur;
     // scratch referenced by recorded launches is never freed
     if (cur.bytes > 0 && this.recordings === 0) this.arena.release(cur.off);
     const grown = Math.max(bytes, Math.floor(cur.bytes * 1.5));
-    this.colScratches[t] = { off: this.arena.alloc(grown), bytes: grown };
-    return this.colScratches[t].off;
+    return { off: this.arena.alloc(grown), bytes: grown };
   }
 }

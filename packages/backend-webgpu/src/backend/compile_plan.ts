@@ -15,13 +15,17 @@ import { OpKernelError } from './errors.js';
 import { fusedLaunch } from './fused_launch.js';
 import type { BufferRef, Launch } from './launch.js';
 import { OP_KERNELS, isKernelStepOp } from './op_kernels.js';
-import { WebGpuExecutable, type FetchTarget } from './executable.js';
+import { WebGpuExecutable, type FetchTarget, type StepInfo } from './executable.js';
+import { choiceName } from '../tuning/gemm_choice.js';
+import type { KernelStepChoice } from '../tuning/kernel_tuner.js';
 
 const MAP_READ_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
 
 export interface CompileOptions {
   /** Adapter name for limit errors. */
   readonly adapterName: string;
+  /** The variant of every tunable step (tuning/kernel_tuner.ts); a 'rule' choice runs the kernels' defaults. */
+  readonly choices?: readonly KernelStepChoice[];
 }
 
 function bytesOf(v: PlanValue): number {
@@ -33,15 +37,23 @@ function stepValue(plan: Plan, step: Step): PlanValue {
   return plan.values[step.kind === 'kernel' ? step.value : step.roots[0]!]!;
 }
 
+/** A step's kernel kind for profiles: the op of a kernel step, 'fused pointwise' for a fused one. */
+function kindOf(plan: Plan, step: Step): string {
+  if (step.kind === 'fused') return 'fused pointwise';
+  const op = plan.values[step.value]!.op;
+  return ['transpose', 'slice', 'pad', 'concat', 'broadcast_to'].includes(op) ? 'copy' : op;
+}
+
 /** Every step's launches, in order, and the scratch sizes they need. */
-function buildLaunches(plan: Plan): { perStep: { v: PlanValue; launches: Launch[] }[]; scratch: [number, number] } {
+function buildLaunches(plan: Plan, choices: ReadonlyMap<number, KernelStepChoice>): { perStep: { v: PlanValue; step: Step; launches: Launch[] }[]; scratch: [number, number] } {
   const scratch: [number, number] = [0, 0];
   const perStep = plan.steps.map((step) => {
     const v = stepValue(plan, step);
-    if (v.size === 0) return { v, launches: [] };
+    if (v.size === 0) return { v, step, launches: [] };
     try {
-      if (step.kind === 'fused') return { v, launches: [fusedLaunch(plan, step)] };
+      if (step.kind === 'fused') return { v, step, launches: [fusedLaunch(plan, step)] };
       if (!isKernelStepOp(v.op)) throw new Error(`the plan runs "${v.op}" as a kernel step, which the WebGPU op table does not serve (are WEBGPU_FUSION_RULES passed to createPlan?)`);
+      const tuned = choices.get(v.index);
       const launches = OP_KERNELS[v.op]({
         v,
         ins: v.inputs.map((k) => plan.values[k]!),
@@ -49,8 +61,9 @@ function buildLaunches(plan: Plan): { perStep: { v: PlanValue; launches: Launch[
           scratch[k] = Math.max(scratch[k], elements * 4);
           return { scratch: k };
         },
+        ...(tuned && tuned.source !== 'rule' ? { choice: tuned.choice } : {}),
       });
-      return { v, launches };
+      return { v, step, launches };
     } catch (e) {
       throw OpKernelError.of(v, e);
     }
@@ -101,7 +114,8 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
     if (!plan.states.has(name)) throw new FeedError(`initial state "${name}" names no state this step reads or updates`);
   }
   checkLimits(runner.device, plan, options.adapterName);
-  const { perStep, scratch } = buildLaunches(plan);
+  const choices = new Map((options.choices ?? []).map((c) => [c.value, c]));
+  const { perStep, scratch } = buildLaunches(plan, choices);
 
   const owned: GPUBuffer[] = [];
   const own = (b: GPUBuffer) => (owned.push(b), b);
@@ -132,10 +146,16 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
 
     const steps: (PreparedDispatch | CopyCommand)[] = [];
     const stepLabels: string[] = [];
-    for (const { v, launches } of perStep) {
+    const stepInfo: StepInfo[] = [];
+    for (const { v, step, launches } of perStep) {
+      const tuned = choices.get(v.index);
+      const info = (label: string): StepInfo => ({ kind: kindOf(plan, step), layer: v.node.label ?? '(unlabelled)', variant: tuned ? `${label} ${choiceName(tuned.choice)}` : label });
       for (const l of launches) {
         if ('copy' in l) {
-          if (l.copy.bytes > 0) steps.push({ copy: { from: bufferOf(l.copy.from), to: bufferOf(l.copy.to), size: l.copy.bytes } });
+          if (l.copy.bytes > 0) {
+            steps.push({ copy: { from: bufferOf(l.copy.from), to: bufferOf(l.copy.to), size: l.copy.bytes } });
+            stepInfo.push(info('copy'));
+          }
           stepLabels.push('copy');
           continue;
         }
@@ -154,6 +174,7 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
         if (error) throw new OpKernelError(v.op, String(v.node), `${l.kernel.label}: ${error.message}`);
         steps.push(d);
         stepLabels.push(l.kernel.label);
+        stepInfo.push(info(l.kernel.label));
       }
     }
 
@@ -182,7 +203,7 @@ export async function compilePlan(runner: KernelRunner, plan: Plan, spec: Compil
         then.push({ copy: { from: storageOf(i), to: leafBuffers.get(target)!, size: bytes } });
       }
     }
-    return new WebGpuExecutable({ plan, runner, steps, stepLabels, leafBuffers, fetches, updates: [...first, ...then], owned });
+    return new WebGpuExecutable({ plan, runner, steps, stepLabels, stepInfo, kernelChoices: options.choices ?? [], leafBuffers, fetches, updates: [...first, ...then], owned });
   } catch (e) {
     for (const b of owned) b.destroy();
     for (const d of prepared) d.uniformBuffer?.destroy();

@@ -4,10 +4,15 @@
  * fetches to their staging buffers, then the state updates into the state buffers (so a fetched state
  * shows the value the step started with), submits once and maps only the requested fetches. A
  * steady-state run creates no buffers, pipelines or bind groups. Runs, readState and writeState execute
- * in call order. Internal to the backend: created by WebGpuBackend.compile.
+ * in call order. profile() times every command of a step (timestamp queries, else one submit per command).
+ * Internal to the backend: created by WebGpuBackend.compile.
  */
-import { BackendError, FeedError, checkFeed, checkFeedNames, type Executable, type Feed, type HostTensor, type Plan, type RunOptions, type TypedData } from '@dogo/core';
+import {
+  BackendError, FeedError, checkFeed, checkFeedNames, type Executable, type Feed, type HostTensor, type Plan, type RunOptions, type StepProfile, type TypedData,
+} from '@dogo/core';
 import type { CopyCommand, KernelRunner, PreparedDispatch } from '../kernel_runner.js';
+import { GpuTimer } from '../tuning/gpu_timer.js';
+import type { KernelStepChoice } from '../tuning/kernel_tuner.js';
 
 const MAP_MODE_READ = 0x1;
 
@@ -18,6 +23,13 @@ export interface FetchTarget {
   readonly staging: GPUBuffer;
 }
 
+/** What a command of the step is, for profiles: kernel kind, layer (the node's label) and kernel variant. */
+export interface StepInfo {
+  readonly kind: string;
+  readonly layer: string;
+  readonly variant: string;
+}
+
 /** Everything compile_plan.ts hands the executable. */
 export interface ExecutableParts {
   readonly plan: Plan;
@@ -25,6 +37,10 @@ export interface ExecutableParts {
   readonly steps: readonly (PreparedDispatch | CopyCommand)[];
   /** Labels of `steps` (kernel labels, `copy`), for profiles and tests. */
   readonly stepLabels: readonly string[];
+  /** What each of `steps` is (same length as `steps`). */
+  readonly stepInfo: readonly StepInfo[];
+  /** The variant of every tunable step and where it came from. */
+  readonly kernelChoices: readonly KernelStepChoice[];
   /** Buffer of each leaf value (input, state, constant) by value index. */
   readonly leafBuffers: ReadonlyMap<number, GPUBuffer>;
   readonly fetches: ReadonlyMap<string, FetchTarget>;
@@ -43,6 +59,8 @@ export class WebGpuExecutable implements Executable {
   readonly plan: Plan;
   /** Kernel launches and copies of one step, in order (fetch and update copies not included). */
   readonly stepLabels: readonly string[];
+  /** The tiling, split-K and stride-phase choice of every GEMM-shaped step (rule, cache or timed). */
+  readonly kernelChoices: readonly KernelStepChoice[];
   private dead = false;
   private tail: Promise<unknown> = Promise.resolve();
   private runs = 0;
@@ -50,6 +68,31 @@ export class WebGpuExecutable implements Executable {
   constructor(private readonly parts: ExecutableParts) {
     this.plan = parts.plan;
     this.stepLabels = parts.stepLabels;
+    this.kernelChoices = parts.kernelChoices;
+  }
+
+  /**
+   * Runs one step (feeds written, state updates applied, nothing fetched) with every command timed: GPU
+   * timestamps around each dispatch where the device has 'timestamp-query', else each command submitted
+   * alone and waited for. The commands run in their order in separate passes.
+   */
+  profile(feeds: Readonly<Record<string, Feed>>): Promise<StepProfile> {
+    return this.serial(async () => {
+      this.alive('profile');
+      const { plan, runner } = this.parts;
+      checkFeedNames(feeds, plan.inputs);
+      for (const [name, i] of plan.inputs) {
+        const data = toDevice(checkFeed('feed', plan.values[i]!, feeds[name]));
+        if (data.length > 0) runner.write(this.parts.leafBuffers.get(i)!, data);
+      }
+      const timer = new GpuTimer(runner.device);
+      const ms = await timer.timeEach(this.parts.steps.map((s) => [s]));
+      runner.submit([...this.parts.updates], 'profile updates');
+      await runner.device.queue.onSubmittedWorkDone();
+      runner.activity.set('idle');
+      const steps = this.parts.stepInfo.map((info, k) => ({ ...info, ms: ms[k]!, launches: 1 }));
+      return { backend: 'webgpu', timing: timer.method, totalMs: ms.reduce((a, b) => a + b, 0), steps };
+    });
   }
 
   /** Whether destroy() has run. */

@@ -5,18 +5,20 @@
  * launches that compute one plan value: kernels from @dogo/shaders-tensor with the buffers they bind, or
  * plain buffer copies (same-type cast, identity layouts). Attributes are read with the core's attrsOf.
  * Pointwise ops are not here: they run as fused steps (fused_launch.ts), and views (reshape,
- * stop_gradient) need no launch. Knows nothing of devices: compile_plan.ts binds the buffers.
+ * stop_gradient) need no launch. GEMM-shaped steps take a tuned tiling, split-K factor or stride-phase choice
+ * from the context when tuning made one. Knows nothing of devices: compile_plan.ts binds the buffers.
  */
 import {
   BROADCAST_OP_NAMES, KERNEL_OP_NAMES, REDUCE_OP_NAMES, attrsOf, matmulDims, momentsView, normalizeAxes,
   type BroadcastOpName, type KernelOpName, type PlanValue, type ReduceOpName, type Shape,
 } from '@dogo/core';
 import {
-  broadcastCopy, castKernel, concatCopies, contiguousStrides, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel, layoutKernel,
+  GEMM_TILINGS, broadcastCopy, castKernel, concatCopies, contiguousStrides, conv2dBackwardDataKernel, conv2dBackwardWeightKernel, conv2dKernel, layoutKernel,
   matmulKernel, momentsKernel, oneHotKernel, padCopy, pool2dBackwardKernel, pool2dKernel, reduceKernel, reduceView, resizedCropKernel, sliceCopy,
   transposeCopy, type CastType, type ConvShape, type PoolShape, type StridedCopy,
 } from '@dogo/shaders-tensor';
 import type { BufferRef, Launch } from './launch.js';
+import type { GemmChoice } from '../tuning/gemm_choice.js';
 
 /** The ops that reach kernel steps on this backend. */
 export type KernelStepOp = KernelOpName | ReduceOpName | BroadcastOpName;
@@ -34,7 +36,12 @@ export interface OpContext {
   readonly ins: readonly PlanValue[];
   /** Scratch buffer `k` holding at least `elements` 32-bit elements. */
   scratch(k: 0 | 1, elements: number): BufferRef;
+  /** The tuned variant of a GEMM-shaped step (tuning/gemm_choice.ts); absent: the kernels' fixed rules. */
+  readonly choice?: GemmChoice;
 }
+
+/** The tiling of a tuned step, as the specs' parameter. */
+const tilingOf = (ctx: OpContext) => (ctx.choice ? { tiling: GEMM_TILINGS[ctx.choice.tiling] } : {});
 
 /** The launches of one kernel step. */
 export type OpKernel = (ctx: OpContext) => Launch[];
@@ -131,19 +138,21 @@ export const OP_KERNELS: { readonly [K in KernelStepOp]: OpKernel } = {
   matmul: (ctx) => {
     const a = attrsOf(ctx.v, 'matmul');
     const { m, n, k } = matmulDims(ctx.ins[0]!.shape, ctx.ins[1]!.shape, a);
-    return [{ kernel: matmulKernel({ m, n, k }, { transposeA: a.transposeA, transposeB: a.transposeB }), buffers: { a: input(ctx, 0), b: input(ctx, 1), c: output(ctx) } }];
+    return [{ kernel: matmulKernel({ m, n, k }, { transposeA: a.transposeA, transposeB: a.transposeB, ...tilingOf(ctx) }), buffers: { a: input(ctx, 0), b: input(ctx, 1), c: output(ctx) } }];
   },
   conv2d: (ctx) => [{
-    kernel: conv2dKernel(convShape(ctx.ins[0]!.shape, ctx.ins[1]!.shape, attrsOf(ctx.v, 'conv2d'))),
+    kernel: conv2dKernel(convShape(ctx.ins[0]!.shape, ctx.ins[1]!.shape, attrsOf(ctx.v, 'conv2d')), tilingOf(ctx)),
     buffers: { x: input(ctx, 0), weight: input(ctx, 1), y: output(ctx) },
   }],
   conv2d_backward_data: (ctx) => {
     const a = attrsOf(ctx.v, 'conv2d_backward_data');
-    return [{ kernel: conv2dBackwardDataKernel(convShape(a.inputShape, ctx.ins[1]!.shape, a)), buffers: { dy: input(ctx, 0), weight: input(ctx, 1), dx: output(ctx) } }];
+    const phases = ctx.choice?.phases === undefined ? {} : { phases: ctx.choice.phases };
+    return [{ kernel: conv2dBackwardDataKernel(convShape(a.inputShape, ctx.ins[1]!.shape, a), { ...tilingOf(ctx), ...phases }), buffers: { dy: input(ctx, 0), weight: input(ctx, 1), dx: output(ctx) } }];
   },
   conv2d_backward_weight: (ctx): Launch[] => {
     const a = attrsOf(ctx.v, 'conv2d_backward_weight');
-    const { kernel, split, weightSize } = conv2dBackwardWeightKernel(convShape(ctx.ins[0]!.shape, a.weightShape, a));
+    const splits = ctx.choice?.splits === undefined ? {} : { splits: ctx.choice.splits };
+    const { kernel, split, weightSize } = conv2dBackwardWeightKernel(convShape(ctx.ins[0]!.shape, a.weightShape, a), { ...tilingOf(ctx), ...splits });
     if (split.splits === 1) return [{ kernel, buffers: { x: input(ctx, 0), dy: input(ctx, 1), dweight: output(ctx) } }];
     // Split-K: partial weight gradients in scratch 0, then their sum.
     const partials = ctx.scratch(0, split.splits * weightSize);

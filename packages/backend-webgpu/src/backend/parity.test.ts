@@ -1,15 +1,17 @@
 /**
  * Parity: a small ResNet-like training step built from core ops (conv, training-mode batch norm, ReLU,
  * residual add, max pool, global average pool, linear, cross entropy) gives the same loss, parameter
- * gradients and running statistics on WebGPU as on the reference backend, with and without fusion.
+ * gradients and running statistics on WebGPU as on the reference backend, with and without fusion, and with
+ * every GEMM-shaped step tuned away from the fixed rule.
  */
 import { describe, expect, test } from 'vitest';
-import { Graph, attrsOf, batchNorm, crossEntropy, globalAvgPool, grad, linear, ops, type Node } from '@dogo/core';
+import { Graph, MemoryTuningCache, attrsOf, batchNorm, crossEntropy, globalAvgPool, grad, linear, ops, type Node } from '@dogo/core';
 import { getTestGpu } from '../test_device.js';
 import { randomArray } from '../testing/util.js';
 import { compareWithReference } from '../testing/parity.js';
 import { WebGpuBackend } from './webgpu_backend.js';
 import type { WebGpuExecutable } from './executable.js';
+import { choiceName } from '../tuning/gemm_choice.js';
 
 const gpu = await getTestGpu();
 
@@ -96,4 +98,25 @@ describe.skipIf(!gpu)('parity with the reference backend', () => {
     const r = await compareWithReference(backend, spec, { x: randomArray(4 * 3 * 32 * 32, 43, -1, 1) });
     for (const [name, e] of Object.entries(r.errors)) expect(e, name).toBeLessThan(1e-4);
   });
+
+  test('tuned (quick): with a clock on which the last candidate always wins, no step runs the rule and all agree', async () => {
+    // Each timing is shorter than the one before, so every step keeps its last candidate: the least rule-like
+    // (candidates are still built; running them is left to the parity check).
+    let clock = 1e9;
+    const backend = new WebGpuBackend(gpu!.device, {
+      tune: 'quick', tuningCache: new MemoryTuningCache(), adapter: gpu!.handle.info,
+      measure: async () => clock--,
+    });
+    const { spec, feeds } = tinyResNetStep();
+    const exe = (await backend.compile(spec)) as WebGpuExecutable;
+    exe.destroy();
+    expect(exe.kernelChoices.length).toBeGreaterThan(5);
+    for (const c of exe.kernelChoices) {
+      expect(c.source).toBe('timed');
+      expect(choiceName(c.choice), `${c.label} ${c.op}`).toBe(c.timings!.at(-1)!.name);
+      expect(choiceName(c.choice), `${c.label} ${c.op}`).not.toBe(c.timings![0]!.name);
+    }
+    const r = await compareWithReference(backend, spec, feeds, 2);
+    for (const [name, e] of Object.entries(r.errors)) expect(e, name).toBeLessThan(1e-4);
+  }, 600_000);
 });

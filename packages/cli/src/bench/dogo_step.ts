@@ -4,7 +4,7 @@
  * analytic FLOP count, and a warm-up-then-time loop. Public (exported from @dogo/cli). It measures only our
  * backends; the tfjs comparison lives in benchmarks/dogo-step so that the CLI never depends on tfjs.
  */
-import { Rng, sizeOf, type Backend, type KlReduction, type Plan } from '@dogo/core';
+import { Rng, sizeOf, type Backend, type Executable, type KlReduction, type Plan, type StepProfile } from '@dogo/core';
 import { ProjectionHead, Sequential, forwardFlops, nodeMacs, resnet18, resnet50, resnetSmall, type ResNet } from '@dogo/nn';
 import {
   CohortTrainer, DEFAULT_OPTIMIZER, FASHION_MNIST_NORMALIZATION,
@@ -238,13 +238,54 @@ export interface DogoStepMeasurement extends StepTiming {
   gflopsPerSecond: number;
   /** Losses of the last step, as a sanity check (NT-Xent starts near log(2N - 1)). */
   lastLosses: Record<string, MemberLosses>;
+  /** The kernel the backend chose for each tunable step (wasm convolutions, WebGPU GEMMs), where it reports them. */
+  kernelChoices: KernelChoiceSummary[];
+  /** One more step profiled per plan step (MeasureOptions.profile). */
+  profile?: StepProfile;
+}
+
+/** One tunable step's choice, backend-neutral: the layer, the op, what it runs and where that came from. */
+export interface KernelChoiceSummary {
+  readonly layer: string;
+  readonly op: string;
+  readonly choice: string;
+  readonly source: string;
+  /** Best milliseconds per candidate when the choice was timed (now or in the cache), the rule's or im2col first. */
+  readonly timings?: readonly { readonly name: string; readonly ms: number }[];
 }
 
 export interface MeasureOptions extends TimingOptions, LayoutRequest {
   /** Seed of initialisation and augmentation (default 1). */
   seed?: number;
+  /** After timing, profile one more step (Executable.profile). */
+  profile?: boolean;
   /** Called once the step is compiled, with the trainer (to print its layout and memory). */
   onCompiled?: (trainer: CohortTrainer) => void;
+}
+
+/** The kernel choices of an executable: wasm's convChoices or WebGPU's kernelChoices, if it has either. */
+export function kernelChoicesOf(exe: Executable): KernelChoiceSummary[] {
+  const e = exe as Partial<{
+    convChoices: readonly { label: string; shape: { direction: string }; algorithm: string; source: string; timings?: Record<string, number> }[];
+    kernelChoices: readonly {
+      label: string; op: string; choice: { tiling: string; splits?: number; phases?: boolean }; source: string;
+      timings?: readonly { name: string; ms: number }[];
+    }[];
+  }>;
+  if (e.convChoices) {
+    return e.convChoices.map((c) => ({
+      layer: c.label, op: `conv2d ${c.shape.direction}`, choice: c.algorithm, source: c.source,
+      ...(c.timings ? { timings: Object.entries(c.timings).map(([name, ms]) => ({ name, ms })) } : {}),
+    }));
+  }
+  if (e.kernelChoices) {
+    return e.kernelChoices.map((c) => ({
+      layer: c.label, op: c.op, source: c.source,
+      choice: [c.choice.tiling, c.choice.splits && c.choice.splits > 1 ? `split ${c.choice.splits}` : '', c.choice.phases === false ? 'no phases' : ''].filter(Boolean).join(' '),
+      ...(c.timings ? { timings: c.timings.map((t) => ({ name: t.name, ms: t.ms })) } : {}),
+    }));
+  }
+  return [];
 }
 
 /** Builds the cohort of `spec` on `backend` with CohortTrainer.create and times its training step on random images. */
@@ -261,6 +302,7 @@ export async function measureDogoStep(backend: Backend, spec: DogoStepSpec, opti
     const timing = await timeSteps(async () => {
       lastLosses = (await trainer.trainStep(images)).losses;
     }, options);
+    const profile = options.profile ? await trainer.profileStep(images) : undefined;
     return {
       backend: backend.name, batchSize: spec.batchSize, compileSeconds, ...timing,
       imagesPerSecond: spec.batchSize / timing.secondsPerStep,
@@ -271,6 +313,8 @@ export async function measureDogoStep(backend: Backend, spec: DogoStepSpec, opti
       })),
       gflopsPerSecond: flops.perStep / timing.secondsPerStep / 1e9,
       lastLosses,
+      kernelChoices: trainer.executables.flatMap((e) => kernelChoicesOf(e.executable)),
+      ...(profile ? { profile } : {}),
     };
   } finally {
     trainer.destroy();

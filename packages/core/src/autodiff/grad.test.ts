@@ -17,6 +17,21 @@ async function evaluate(outputs: Record<string, Node>, feeds: Record<string, Flo
 }
 
 describe('grad', () => {
+  it('labels gradient nodes with the label of the node they differentiate, whatever scope grad runs in, and marks them', () => {
+    const g = new Graph();
+    const x = g.input('x', [1, 2, 5, 5]);
+    const w = g.state('w', [3, 2, 3, 3]);
+    const y = g.scope('encoder', () => g.scope('conv1', () => ops.conv2d(x, w, { padding: [1, 1] })));
+    expect(y.label).toBe('encoder.conv1');
+    const [dx, dw] = g.scope('outer', () => grad(ops.sum(y), [x, w]));
+    expect([dx!.op, dx!.label]).toEqual(['conv2d_backward_data', 'encoder.conv1']);
+    expect([dw!.op, dw!.label]).toEqual(['conv2d_backward_weight', 'encoder.conv1']);
+    // marked as gradient nodes, so passes (recomputation) still tell them from the forward nodes of that layer
+    expect([dx!.gradient, dw!.gradient, y.gradient, x.gradient]).toEqual([true, true, false, false]);
+    // the scope is restored afterwards
+    expect(g.scope('after', () => ops.neg(x)).label).toBe('after');
+  });
+
   it('accumulates fan-out: d/dx sum(x*x + x) = 2x + 1', async () => {
     const g = new Graph();
     const x = g.input('x', [4]);

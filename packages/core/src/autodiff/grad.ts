@@ -2,6 +2,7 @@
  * Reverse-mode autodiff as a graph transform: `grad(loss, wrt)` appends gradient nodes to the graph and
  * returns one per `wrt`. Node ids are creation order, hence a topological order, so the backward sweep
  * is a loop over ids in reverse. Fan-out accumulates by addition; stop_gradient and zero-gradient ops block.
+ * Gradient nodes are labelled with the label of the node they differentiate.
  */
 import { GradientError } from '../errors.js';
 import type { Node } from '../graph/node.js';
@@ -54,7 +55,10 @@ export function grad(loss: Node, wrt: readonly Node[], options: GradOptions = {}
     const def = getOp(node.op);
     if (def.zeroGradient) continue;
     if (!def.grad) throw new GradientError(`grad: op "${node.op}" (${node}) has no gradient rule; put a stop_gradient before it or differentiate with respect to something else`);
-    const grads = def.grad({ node, inputs: node.inputs, attrs: node.attrs, dy, b: ops });
+    // gradient nodes carry the label of the node they differentiate (profiles attribute them to its layer)
+    const gradRule = def.grad;
+    const rule = () => gradRule({ node, inputs: node.inputs, attrs: node.attrs, dy, b: ops });
+    const grads = g.gradientScope(node.label, rule);
     node.inputs.forEach((x, i) => {
       const gx = grads[i];
       if (!gx || !depends[x.id] || x.dtype !== 'float32') return;

@@ -11,6 +11,7 @@
 import type { DType, TypedData } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { Plan, PlanOptions, PlanSpec } from '../passes/plan.js';
+import type { StepProfile } from './profile.js';
 
 /** A tensor on the host. float32 data may be Float32Array or (reference backend) Float64Array. */
 export interface HostTensor {
@@ -60,6 +61,11 @@ export interface Executable {
   writeState(name: string, value: Feed): Promise<void>;
   /** Frees every resource; the executable cannot run afterwards. */
   destroy(): void;
+  /**
+   * Runs one step (state updates apply, as in run) with every plan step timed, where the backend can time
+   * them: time per step with its kernel kind and layer (see profile.ts). Slower than run.
+   */
+  profile?(feeds: Readonly<Record<string, Feed>>): Promise<StepProfile>;
 }
 
 export interface Backend {

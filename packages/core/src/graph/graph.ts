@@ -15,6 +15,8 @@ export class Graph {
   readonly inputs = new Map<string, Node>();
   readonly states = new Map<string, Node>();
   private readonly scopes: string[] = [];
+  /** Above 0 while a gradient rule builds nodes (gradientScope). */
+  private gradientDepth = 0;
 
   /** Appends a node after checking its inputs against the op's shape rule. */
   node(op: OpName, inputs: readonly Node[], attrs: Attrs = {}, label?: string): Node {
@@ -34,7 +36,7 @@ export class Graph {
       const shapes = inputs.map((x) => `${x.dtype}${formatShape(x.shape)}${x.label ? ` (${x.label})` : ''}`).join(', ');
       throw new ShapeError(`${op} (node #${this.nodes.length}${where ? ` in ${where}` : ''}): ${e.message}; inputs: ${shapes || 'none'}`);
     }
-    const node = new Node(this, this.nodes.length, op, [...inputs], attrs, type.shape, type.dtype, this.scopeLabel(label));
+    const node = new Node(this, this.nodes.length, op, [...inputs], attrs, type.shape, type.dtype, this.scopeLabel(label), this.gradientDepth > 0);
     this.nodes.push(node);
     return node;
   }
@@ -73,6 +75,22 @@ export class Graph {
       return build();
     } finally {
       this.scopes.pop();
+    }
+  }
+
+  /**
+   * Runs `build` (a gradient rule) with the label scope replaced by `label` (restored afterwards) and every node
+   * it makes marked `gradient`: autodiff labels the gradient nodes of a node with that node's label, so plans
+   * and profiles say which layer they belong to, and passes still tell them from forward nodes.
+   */
+  gradientScope<T>(label: string | undefined, build: () => T): T {
+    const saved = this.scopes.splice(0, this.scopes.length, ...(label === undefined ? [] : [label]));
+    this.gradientDepth++;
+    try {
+      return build();
+    } finally {
+      this.gradientDepth--;
+      this.scopes.splice(0, this.scopes.length, ...saved);
     }
   }
 

@@ -20,6 +20,8 @@ export class Node {
     readonly dtype: DType,
     /** Human label for errors and plans: leaf names, or a scope such as `layer1.0.conv1`. */
     readonly label: string | undefined,
+    /** Made by autodiff's gradient rules (it then carries the label of the node it differentiates). */
+    readonly gradient = false,
   ) {}
 
   get size(): number {

@@ -7,8 +7,9 @@
  * is recomputed from kept values only: activation memory falls from every block's intermediates to the
  * block boundaries plus one block's intermediates, at the cost of about one more forward pass of the blocks.
  *
- * Which value is forward and which backward is read from node labels: forward nodes are built inside a model's
- * label scopes, gradient nodes (`grad`) outside any. An unlabelled forward reader of a block value (a custom
+ * Which value is forward and which backward is read from node labels and marks: forward nodes are built inside
+ * a model's label scopes; gradient nodes (`grad`) are marked `gradient` (and carry their forward node's label),
+ * or have no label. An unlabelled forward reader of a block value (a custom
  * loss on intermediate features) is treated as backward: its value is recomputed for it, which is correct,
  * only earlier than needed. Numbers do not change: a clone is the same op on the same inputs.
  * Internal; createPlan applies it under PlanOptions.recompute.
@@ -57,8 +58,9 @@ export interface Recomputed {
  */
 export function recomputeSegments(values: readonly PlanValue[], kept: readonly number[], segmentOf: SegmentOf = residualBlockSegment): Recomputed | null {
   const n = values.length;
-  const labelled = values.map((v) => v.node.label !== undefined);
-  const seg = values.map((v) => (v.kind === 'compute' && v.node.label !== undefined ? segmentOf(v.node.label) : undefined));
+  // forward: labelled and not made by a gradient rule (gradient nodes carry their forward node's label)
+  const labelled = values.map((v) => v.node.label !== undefined && !v.node.gradient);
+  const seg = values.map((v) => (v.kind === 'compute' && labelled[v.index] ? segmentOf(v.node.label!) : undefined));
   const readers: number[][] = values.map(() => []);
   for (const v of values) for (const i of new Set(v.inputs)) readers[i]!.push(v.index);
   const keep = new Set(kept);

@@ -12,7 +12,7 @@
  *
  * Gradient accumulators (`#grad`) are not part of the state it reads and writes: they are zero between steps.
  */
-import { DogoError, type Executable, type Feed, type HostTensor } from '@dogo/core';
+import { DogoError, type Executable, type Feed, type HostTensor, type StepProfile } from '@dogo/core';
 import type { CohortConfig } from './cohort_config.js';
 import { STEP_FEED, lrFeed } from './cohort_step.js';
 import type { PlannedExecutable, StepLayout } from './step_layout.js';
@@ -63,6 +63,19 @@ export class CompiledStep {
       return scalars(await exe.run(pick(all, exe)));
     }
     return this.split.run(feeds, lrs, step);
+  }
+
+  /**
+   * Runs one step like run() with every plan step timed by the backend (Executable.profile). One-graph steps
+   * only: a split step's time is spread over many runs of several executables.
+   */
+  async profile(feeds: Readonly<Record<string, Float32Array>>, lrs: readonly number[], step: number): Promise<StepProfile> {
+    const exe = this.executables[0]!.executable;
+    if (this.split) throw new DogoError(`profile: this step runs chunked (${this.executables.length} executables); profiles cover one-graph steps, so profile a batch that fits in one graph`);
+    if (!exe.profile) throw new DogoError(`profile: the ${exe.backend} backend cannot profile a step`);
+    const all: Record<string, Float32Array> = { ...feeds, [STEP_FEED]: Float32Array.of(step) };
+    lrs.forEach((lr, i) => (all[lrFeed(i)] = Float32Array.of(lr)));
+    return exe.profile(pick(all, exe));
   }
 
   /** Every state the step keeps across steps (parameters, optimiser state, running statistics). */

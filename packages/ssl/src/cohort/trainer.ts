@@ -8,7 +8,7 @@
  * model, the tensor and what to do.
  */
 import { NonFiniteLossError, learningRate, type Module } from '@dogo/nn';
-import { DogoError, Rng, formatShape, type Backend, type HostTensor, type RngState } from '@dogo/core';
+import { DogoError, Rng, formatShape, type Backend, type HostTensor, type RngState, type StepProfile } from '@dogo/core';
 import { sampleCropBoxes } from '../augment/random_resized_crop.js';
 import { sampleColorParams } from '../augment/color.js';
 import { IMAGES_FEED, augmentedViews, viewFeedNames } from './member_forward.js';
@@ -105,12 +105,12 @@ export class CohortTrainer {
     return this.step.executables;
   }
 
-  /** Runs one step on a raw uint8 batch [N,C,H,W]. */
-  async trainStep(images: Uint8Array): Promise<StepMetrics> {
+  /** Fills this.feeds for the next step from a raw uint8 batch (draws its augmentation); each member's learning rate. */
+  private nextFeeds(images: Uint8Array, caller: string): number[] {
     const { config } = this;
     const imageBuf = this.feeds[IMAGES_FEED]!;
     if (images.length !== imageBuf.length) {
-      throw new DogoError(`trainStep: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
+      throw new DogoError(`${caller}: batch has ${images.length} bytes, expected ${config.batchSize} images of ${config.imageShape.join('x')}`);
     }
     imageBuf.set(images);
     const [, h, w] = config.imageShape;
@@ -122,9 +122,27 @@ export class CohortTrainer {
       const color = this.names.color[mi]![vi];
       if (color) sampleColorParams(this.augRng, config.batchSize, config.color, this.feeds[color]);
     }));
-    const lrs = config.members.map((m) =>
+    return config.members.map((m) =>
       learningRate({ base: m.optimizer.lr, totalSteps: this.options.totalSteps, warmupSteps: m.optimizer.warmupSteps ?? 0, kind: m.optimizer.schedule ?? 'cosine' }, this.stepIndex),
     );
+  }
+
+  /**
+   * Runs one step like trainStep, with every plan step timed by the backend (Executable.profile): where the
+   * step's time goes, per kernel kind and layer. Throws when the backend cannot profile, or when the step runs
+   * chunked (split layouts have many executables per step).
+   */
+  async profileStep(images: Uint8Array): Promise<StepProfile> {
+    const lrs = this.nextFeeds(images, 'profileStep');
+    const profile = await this.step.profile(this.feeds, lrs, this.stepIndex + 1);
+    this.stepIndex++;
+    return profile;
+  }
+
+  /** Runs one step on a raw uint8 batch [N,C,H,W]. */
+  async trainStep(images: Uint8Array): Promise<StepMetrics> {
+    const { config } = this;
+    const lrs = this.nextFeeds(images, 'trainStep');
     const out = await this.step.run(this.feeds, lrs, this.stepIndex + 1);
     const losses: Record<string, MemberLosses> = {};
     config.members.forEach((m, i) => {
