@@ -137,6 +137,14 @@ describe('dogo train --init', () => {
 });
 
 describe('dogo serve', () => {
+  /** The exported student without its image_size metadata. */
+  function noSizeFile(): string {
+    const bare = decodeSafetensors(new Uint8Array(readFileSync(file('student.safetensors'))));
+    const { image_size: _dropped, ...meta } = bare.metadata;
+    writeFileSync(file('no-size.safetensors'), encodeSafetensors(bare.tensors, meta));
+    return file('no-size.safetensors');
+  }
+
   async function serve(args: string[]) {
     const child = startDogo(ws, ['serve', ...args, '--port', '0', '--backend', 'wasm', '--threads', '1']);
     let url = '';
@@ -186,11 +194,51 @@ describe('dogo serve', () => {
       child.child.kill('SIGTERM');
     }
     expect(await child.exited).toBe(0);
-    const bare = decodeSafetensors(new Uint8Array(readFileSync(file('student.safetensors'))));
-    const { image_size: _dropped, ...meta } = bare.metadata;
-    writeFileSync(file('no-size.safetensors'), encodeSafetensors(bare.tensors, meta));
-    const r = dogo(ws, ['serve', file('no-size.safetensors'), '--port', '0']);
+    const r = dogo(ws, ['serve', noSizeFile(), '--port', '0']);
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('does not say its input size (no image_size metadata); pass --size HxW');
+  });
+
+  it('applies --size, --max-batch, --max-images and --max-body-bytes', async () => {
+    const imageBytes = SIZE * SIZE * 4;
+    const bodyLimit = 5 * imageBytes;
+    const { child, url } = await serve([noSizeFile(), '--size', `${SIZE}x${SIZE}`, '--max-batch', '2', '--max-images', '3', '--max-body-bytes', String(bodyLimit)]);
+    const post = (count: number) => fetch(`${url}/embed`, {
+      method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(count * imageBytes),
+    });
+    const error = async (r: Response) => ((await r.json()) as { error: string }).error;
+    try {
+      const health = (await (await fetch(`${url}/health`)).json()) as { input: Record<string, unknown>; batching: Record<string, unknown> };
+      expect(health.input).toMatchObject({ shape: [1, SIZE, SIZE], maxImages: 3, maxBodyBytes: bodyLimit });
+      expect(health.batching).toMatchObject({ maxBatch: 2, compiledSizes: [1, 2] }); // the default compiles 1, 2, 4, ... 64
+      const three = await post(3); // runs as 2 + 1
+      expect(three.status).toBe(200);
+      expect(((await three.json()) as { count: number }).count).toBe(3);
+      const four = await post(4); // within the body limit, over the image count
+      expect(four.status).toBe(413);
+      expect(await error(four)).toContain('the request holds 4 images; at most 3 per request');
+      const six = await post(6); // over the body limit
+      expect(six.status).toBe(413);
+      expect(await error(six)).toContain(`the body is larger than ${bodyLimit} bytes`);
+    } finally {
+      child.child.kill('SIGTERM');
+    }
+    expect(await child.exited).toBe(0);
+  });
+
+  it('refuses bad flag values, naming the flag', () => {
+    const cases: [string[], string][] = [
+      [[file('student.safetensors'), '--max-batch', '0'], '--max-batch must be a positive integer, got "0"'],
+      [[file('student.safetensors'), '--max-images', 'many'], '--max-images must be a positive integer, got "many"'],
+      [[file('student.safetensors'), '--threads', '1.5'], '--threads must be a positive integer, got "1.5"'],
+      [[file('student.safetensors'), '--size', '28'], '--size must be HxW (e.g. 28x28), got "28"'],
+      [[run, '--size', '28x28'], '--size applies to a FILE'],
+      [[file('student.safetensors'), '--k', '3'], '--knn-per-class and --k apply to --knn-data SPEC'],
+    ];
+    for (const [args, message] of cases) {
+      const r = dogo(ws, ['serve', ...args, '--port', '0']);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.out, args.join(' ')).toContain(message);
+    }
   });
 });
