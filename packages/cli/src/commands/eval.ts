@@ -6,6 +6,7 @@ import { buildMember } from '../train/models.js';
 import { evaluateEncoders } from '../train/train_run.js';
 import { ConfigError } from '../train/train_config.js';
 import { readEncoders, readRunConfig } from './run_folder.js';
+import { refuseNonFiniteWeights } from './finite_weights.js';
 import { addFlags, flagValues, type FlagSpec, type FlagValues } from '../cli/flags.js';
 import { setExitCode } from '../cli/run_state.js';
 
@@ -35,6 +36,7 @@ async function runEval(dir: string, values: FlagValues): Promise<number> {
   const { backend, reason } = await selectBackend(String(values['backend'] ?? config.backend), { threads: config.threads });
   console.log(`backend: ${backend.name} (${reason})`);
   const { step, encoders } = readEncoders(dir);
+  for (const [name, weights] of Object.entries(encoders)) refuseNonFiniteWeights(`${dir}: the checkpoint at step ${step} of ${name}`, weights, 'nothing was evaluated');
   const members = config.models.map((m) => buildMember(m, data.train.channels));
   const results = await evaluateEncoders(backend, config, members, async (n) => encoders[n]!, data, true);
   console.log(`checkpoint at step ${step}, ${data.description}`);

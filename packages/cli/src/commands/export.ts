@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { encoderMetadata, encoderToSafetensors, resnetLayout } from '@dogo/nn';
-import { NonFiniteStateError, findNonFiniteTensor } from '@dogo/ssl';
+import { refuseNonFiniteWeights } from './finite_weights.js';
 import { fsStep } from '../fs_errors.js';
 import { ConfigError } from '../train/train_config.js';
 import { readRunModel } from './run_folder.js';
@@ -56,10 +56,7 @@ async function runExport(dir: string, values: ExportValues): Promise<number> {
   if (values.head && format !== 'onnx') throw new ConfigError('--head only applies to --format onnx (safetensors exports hold the encoder alone)');
   const run = readRunModel(dir, values.model);
   const name = run.config.name;
-  const bad = findNonFiniteTensor(Object.fromEntries(Object.entries({ ...run.weights, ...(values.head ? run.headWeights : {}) }).map(([k, data]) => [k, { data }])));
-  if (bad) {
-    throw new NonFiniteStateError(`${dir}: the checkpoint at step ${run.step} holds non-finite weights of ${name} (${bad}); nothing was exported; resume from an earlier checkpoint (--keep-checkpoints, --resume-from) with a lower learning rate`);
-  }
+  refuseNonFiniteWeights(`${dir}: the checkpoint at step ${run.step} of ${name}`, { ...run.weights, ...(values.head ? run.headWeights : {}) }, 'nothing was exported');
   const [, h, w] = run.imageShape;
   const description = { arch: run.config.arch, width: run.config.width ?? 1, layout: resnetLayout(run.encoder), normalization: run.normalization };
   const extra = { source: 'dogo', model: name, step: String(run.step), image_size: `${h}x${w}` };

@@ -13,6 +13,7 @@ import { fsStep } from '../fs_errors.js';
 import { loadData } from '../train/datasets.js';
 import { ConfigError } from '../train/train_config.js';
 import { readRunModel } from './run_folder.js';
+import { refuseNonFiniteWeights } from './finite_weights.js';
 
 function positiveInt(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -64,6 +65,7 @@ export async function runServe(target: string, values: ServeValues): Promise<num
   const port = positiveInt('--port', values.port, 8080);
   const threads = values.threads === undefined ? undefined : positiveInt('--threads', values.threads, 1);
   const served = isDir ? fromRun(target, values.model) : fromFile(target, values.size);
+  refuseNonFiniteWeights(isDir ? `${target}: the checkpoint at step ${String(served.model['step'])} of ${String(served.model['name'])}` : target, served.weights, 'nothing was served');
   const { backend, reason } = await selectBackend(values.backend ?? 'auto', threads !== undefined ? { threads } : {});
   let knnData: Dataset | undefined;
   if (values.knnData) {

@@ -1,7 +1,7 @@
 /**
  * What `dogo train` may do to its --out folder: never replace a run silently, never share it with a live run,
  * keep several checkpoints on request, clean only its own temporary files, and refuse to save or export
- * non-finite weights. Each case runs the built command on wasm with the tiny dataset.
+ * non-finite weights (refused by export, eval and serve too). Each case runs the built command on wasm with the tiny dataset.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -103,10 +103,21 @@ describe('dogo train: the run folder', () => {
     expect(checkpointStep(out)).toBe(4);
     expect(readFileSync(file).equals(bytes) && statSync(file).mtimeMs === mtime).toBe(true);
     expect(metrics(out).filter((m) => m.type === 'step').length).toBe(4);
+    // Every command that reads the weights refuses them, naming the tensor.
+    const poisoned = `the checkpoint at step 4 of student holds non-finite weights ("${name.slice('student.encoder.'.length)}" holding NaN at index 0`;
     const e = dogo(ws, ['export', out, '--model', 'student']);
     expect(e.code).toBe(1);
-    expect(e.out).toContain(`the checkpoint at step 4 holds non-finite weights of student ("${name.slice('student.encoder.'.length)}" holding NaN at index 0`);
+    expect(e.out).toContain(poisoned);
+    expect(e.out).toContain('nothing was exported');
     expect(existsSync(path.join(out, 'student-encoder.safetensors'))).toBe(false);
+    const ev = dogo(ws, ['eval', out, '--linear-epochs', '0']);
+    expect(ev.code).toBe(1);
+    expect(ev.out).toContain(poisoned);
+    expect(ev.out).toContain('nothing was evaluated');
+    const sv = dogo(ws, ['serve', out, '--model', 'student', '--port', '0']);
+    expect(sv.code).toBe(1);
+    expect(sv.out).toContain(poisoned);
+    expect(sv.out).toContain('nothing was served');
   }, 180_000);
 
   it('stops a run whose learning rate makes the weights diverge, before saving them', () => {
