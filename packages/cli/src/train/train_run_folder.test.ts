@@ -1,7 +1,8 @@
 /**
  * What `dogo train` may do to its --out folder: never replace a run silently, never share it with a live run,
- * keep several checkpoints on request, clean only its own temporary files, and refuse to save or export
- * non-finite weights (refused by export, eval and serve too). Each case runs the built command on wasm with the tiny dataset.
+ * keep several checkpoints on request, clean only its own temporary files, and refuse to save non-finite
+ * weights (which export, eval and serve refuse too). Each case runs the built command on wasm with the tiny
+ * dataset.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
