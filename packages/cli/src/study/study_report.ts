@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineChart, type Series } from '../train/svg_chart.js';
 import type { StudyResult } from './study_result.js';
-import { ALPHA, STATISTICS_METHOD, type PairedStats } from './study_stats.js';
+import { ALPHA, STATISTICS_METHOD, holmRejects, type PairedStats } from './study_stats.js';
 import { summarize, type MeanStd, type MetricSummary } from './study_summary.js';
 
 export type { StudyResult, StudyRun } from './study_result.js';
@@ -29,6 +29,23 @@ function detectable(model: string, rows: MetricSummary[]): string {
   const hits = rows.filter((r) => r.stats.verdict !== 'no detectable difference');
   if (hits.length === 0) return `**${model}**: no detectable difference on any metric at this budget.`;
   return `**${model}**: ${hits.map((r) => `${r.metric} ${r.stats.verdict === 'DoGo better' ? 'better' : 'worse'} with DoGo (${signed(r.stats.mean)} points, 95% CI [${signed(r.stats.ci![0])}, ${signed(r.stats.ci![1])}])`).join('; ')}; no detectable difference on the other metrics.`;
+}
+
+/**
+ * The report tests every model and metric at once, so some "better" or "worse" verdicts are expected by chance
+ * alone: says how many, and which verdicts survive Holm's correction over the whole family.
+ */
+function multiplicity(models: readonly string[], summary: Record<string, MetricSummary[]>): string {
+  const rows = models.flatMap((m) => summary[m]!.map((s) => ({ model: m, s })));
+  const hits = rows.filter((r) => r.s.stats.verdict !== 'no detectable difference');
+  if (rows.length < 2 || hits.length === 0) return '';
+  const kept = holmRejects(rows.map((r) => r.s.stats.p));
+  const survivors = rows.filter((r, i) => kept[i] && r.s.stats.verdict !== 'no detectable difference');
+  const smallest = Math.min(...rows.map((r) => r.s.stats.p));
+  return `Multiple comparisons: this report makes ${rows.length} comparisons (every model and metric), so if DoGo changed nothing about ${(rows.length * ALPHA).toFixed(1)} of them would come out "better" or "worse" at α = ${ALPHA} by chance. ` +
+    (survivors.length === 0
+      ? `None of the ${hits.length} verdict(s) above survives Holm's correction for the ${rows.length} comparisons (family-wise α = ${ALPHA}: the smallest p, ${smallest.toFixed(3)}, would have to be at most ${(ALPHA / rows.length).toFixed(4)}); read ${hits.length === 1 ? 'it' : 'them'} as chance until another study confirms ${hits.length === 1 ? 'it' : 'them'}.`
+      : `After Holm's correction for the ${rows.length} comparisons (family-wise α = ${ALPHA}) these remain: ${survivors.map((r) => `${r.model} ${r.s.metric}`).join(', ')}.`);
 }
 
 export function writeStudyReport(dir: string, r: StudyResult): string {
@@ -52,6 +69,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     writeFileSync(path.join(dir, metricsFile), lineChart(`${m}: accuracy (%) per metric (x: ${summary[m]!.map((s, i) => `${i} ${s.metric}`).join(', ')})`, 'metric index', bars, 900, 340));
     plots.push(`![${m} accuracy per metric](${metricsFile})`);
   }
+  const family = multiplicity(r.models, summary);
   const md = [
     '# DoGo study',
     '',
@@ -62,6 +80,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     '## Verdict',
     '',
     ...r.models.flatMap((m) => [detectable(m, summary[m]!), '']),
+    ...(family ? [family, ''] : []),
     ...(2 / 2 ** r.runs.length >= ALPHA
       ? [`With ${r.runs.length} seed(s) no difference can be detected at all: the permutation test's smallest possible p is ${(2 / 2 ** r.runs.length).toFixed(3)}, not below ${ALPHA}. "Seeds needed" says how many seeds the observed differences would take.`, '']
       : []),

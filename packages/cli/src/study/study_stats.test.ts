@@ -1,6 +1,6 @@
 /** The study's statistics on hand-checkable numbers: interval, permutation test, verdict rule, sample sizes. */
 import { describe, expect, it } from 'vitest';
-import { pairedStats, seedsForWidth, seedsNeeded, signFlipTest, tInterval } from './study_stats.js';
+import { holmRejects, pairedStats, seedsForWidth, seedsNeeded, signFlipTest, tInterval } from './study_stats.js';
 
 describe('tInterval', () => {
   it('is mean ± t(0.975, n-1) · SD/√n', () => {
@@ -83,5 +83,19 @@ describe('pairedStats', () => {
     expect(s.sd).toBeCloseTo(0.03 / Math.SQRT2, 15);
     const one = pairedStats([0.02]);
     expect(one).toMatchObject({ n: 1, sd: 0, ci: null, p: 1, seedsNeeded: null, verdict: 'no detectable difference' });
+  });
+});
+
+describe('holmRejects', () => {
+  it('compares the k-th smallest p with alpha / (m - k) and stops at the first that fails', () => {
+    // m = 4: thresholds 0.0125, 0.0167, 0.025, 0.05.
+    expect(holmRejects([0.01, 0.04, 0.03, 0.005])).toEqual([true, false, false, true]); // 0.03 > 0.025 stops
+    expect(holmRejects([0.01, 0.04, 0.02, 0.005])).toEqual([true, true, true, true]);
+    expect(holmRejects([0.013, 0.001, 0.002, 0.9])).toEqual([true, true, true, false]);
+    // 0.02 fails its threshold 0.0167, so 0.021 stops too, though it is below 0.025.
+    expect(holmRejects([0.005, 0.02, 0.021, 0.03])).toEqual([true, false, false, false]);
+    // One p of 0.012 among 22 comparisons: below 0.05 alone, far above 0.05 / 22.
+    expect(holmRejects([0.012, ...new Array<number>(21).fill(0.3)])).toEqual(new Array<boolean>(22).fill(false));
+    expect(holmRejects([])).toEqual([]);
   });
 });
