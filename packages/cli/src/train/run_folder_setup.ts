@@ -24,7 +24,7 @@ export const TEMP_FILE = /^(checkpoint\.json|step-\d+\.(safetensors|json)|dogo\.
 function describeRun(dir: string): string {
   try {
     const m = JSON.parse(readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as { step?: unknown };
-    return `a run (checkpoint at step ${String(m.step)})`;
+    return `a run (checkpoint at step ${JSON.stringify(m.step)})`;
   } catch {
     return existsSync(path.join(dir, 'metrics.jsonl')) ? 'a run without a checkpoint' : 'files of a run';
   }

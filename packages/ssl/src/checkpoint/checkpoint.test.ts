@@ -15,6 +15,8 @@ describe('checkpoint contents', () => {
   it('refuses a damaged manifest with the reason', () => {
     expect(() => parseManifest('{"format": "dogo-checkpoint/1", "step": 3', 'x/checkpoint.json')).toThrow(CheckpointError);
     expect(() => parseManifest('{"format": "other"}', 'x/checkpoint.json')).toThrow(/format "other"/);
+    // An object whose toString is not a function cannot be turned into a string by String(): found by the fuzz test.
+    expect(() => parseManifest('{"format": {"toString": null}}', 'x/checkpoint.json')).toThrow(/format \{"toString":null\} is not/);
   });
 
   it('fingerprints configurations independently of key order', () => {

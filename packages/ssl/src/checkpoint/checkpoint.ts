@@ -58,7 +58,7 @@ export function parseManifest(text: string, source: string): CheckpointManifest 
     throw new CheckpointError(`${source}: not valid JSON (${(e as Error).message}); the checkpoint is damaged, resume from an earlier one`);
   }
   if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new CheckpointError(`${source}: not a JSON object; the checkpoint is damaged, resume from an earlier one`);
-  if (m.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source}: format "${String(m.format)}" is not ${CHECKPOINT_FORMAT}`);
+  if (m.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source}: format ${JSON.stringify(m.format)} is not "${CHECKPOINT_FORMAT}"`);
   if (!Number.isInteger(m.step) || m.step < 0 || typeof m.tensors !== 'string' || typeof m.rng !== 'object' || m.rng === null || typeof m.loader !== 'object' || m.loader === null) {
     throw new CheckpointError(`${source}: manifest lacks step, tensors, rng or loader`);
   }
