@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // How much of a study's few-label spread is the linear probe itself? On ONE fixed encoder (an exported file of
 // `dogo export`), with the decide preset's data (the first 500 training images of each class of Fashion-MNIST,
-// the full 10000-image test set), scores the 1% and 10% label probes R times, changing only the probe's seed
-// (its held-out split and shuffling; the label subset stays fixed), for the study's probe (30 epochs, 15% held
-// out to pick the epoch) and for variants. The SD over probe seeds is noise that a study's paired difference
-// (DoGo minus alone, each probed once) carries twice: sqrt(2) x SD. Also gives the SD over label subsets.
+// the full 10000-image test set), scores the 1% and 10% label probes R times: the probe the study used until
+// 2026-12 (30 epochs, 15% held out to pick the epoch) and fewLabelProbe's (4000 steps, nothing held out),
+// changing only the probe's seed (its split and shuffling; the label subset fixed), then changing the label
+// subset, then fewLabelProbe as the study calls it (5 subsets averaged). The SD over probe seeds is noise that a
+// study's paired difference (DoGo minus alone, each probed once) carries twice: sqrt(2) x SD. Last, the test
+// accuracy of one probe against its step budget (where it stops improving).
 //
 //   node packages/cli/dist/main.js export RUN_DIR --model student --out /tmp/student.safetensors
 //   node tools/study/probe_noise.mjs /tmp/student.safetensors [--repeats 20] [--data DIR]
@@ -15,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { firstPerClass } from '@dogo/data';
 import { loadFashionMnist } from '@dogo/data/node';
 import { readEncoderFile } from '@dogo/nn';
-import { balancedSubset, extractFeatures, linearProbe, selectRows } from '@dogo/ssl';
+import { balancedSubset, extractFeatures, fewLabelProbe, linearProbe, selectRows } from '@dogo/ssl';
 import { createBackend } from '@dogo/node';
 
 const { values: opt, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '20' }, data: { type: 'string' } } });
@@ -43,22 +45,39 @@ const sd = (xs) => {
   const m = xs.reduce((a, x) => a + x, 0) / xs.length;
   return { mean: m, sd: Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) };
 };
-const variants = [
-  { name: "study's probe: 30 epochs, 15% held out", epochs: 30, holdout: 0.15 },
-  { name: '30 epochs, nothing held out (last epoch)', epochs: 30, holdout: 0 },
-  { name: '300 epochs, nothing held out', epochs: 300, holdout: 0 },
-];
-console.log('\n| labels | probe | vary | mean acc (%) | SD (points) | sqrt(2) x SD |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+const timed = (f) => {
+  const t = performance.now();
+  const value = f();
+  return { value, s: (performance.now() - t) / 1000 };
+};
+const row = (labels, probe, vary, xs, seconds) => {
+  const a = sd(xs);
+  console.log(`| ${labels} | ${probe} | ${vary} | ${a.mean.toFixed(2)} | ${a.sd.toFixed(2)} | ${(Math.SQRT2 * a.sd).toFixed(2)} | ${seconds.toFixed(2)} |`);
+};
+const fixedSubset = (fraction) => selectRows(train, balancedSubset(train.labels, classes, fraction, 0));
+
+// 1. The old study probe against fewLabelProbe's probe, on one fixed subset, varying only the probe's seed.
+// 2. Label subsets: the spread one subset adds, and what fewLabelProbe's average over 5 subsets leaves.
+console.log('\n| labels | probe | vary | mean acc (%) | SD (points) | sqrt(2) x SD | s per call |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const fraction of [0.01, 0.1]) {
-  for (const v of variants) {
-    const rows = selectRows(train, balancedSubset(train.labels, classes, fraction, 0));
-    const bySeed = Array.from({ length: repeats }, (_, s) => 100 * linearProbe(rows, test, { classes, epochs: v.epochs, holdout: v.holdout, seed: 1000 + s }).accuracy);
-    const a = sd(bySeed);
-    console.log(`| ${fraction * 100}% | ${v.name} | probe seed | ${a.mean.toFixed(2)} | ${a.sd.toFixed(2)} | ${(Math.SQRT2 * a.sd).toFixed(2)} |`);
+  const rows = fixedSubset(fraction);
+  const old = Array.from({ length: repeats }, (_, s) => timed(() => 100 * linearProbe(rows, test, { classes, epochs: 30, holdout: 0.15, seed: 1000 + s }).accuracy));
+  row(`${fraction * 100}%`, 'old: 30 epochs, 15% held out', 'probe seed', old.map((r) => r.value), old[0].s);
+  const one = Array.from({ length: repeats }, (_, s) => timed(() => 100 * linearProbe(rows, test, { classes, steps: 4000, weightDecay: 1e-2, holdout: 0, seed: 1000 + s }).accuracy));
+  row(`${fraction * 100}%`, 'fewLabelProbe, 1 subset', 'probe seed', one.map((r) => r.value), one[0].s);
+  const bySubset = Array.from({ length: repeats }, (_, d) => timed(() => 100 * fewLabelProbe(train, test, { classes, fraction, seed: 1000 + d, subsets: 1 }).accuracy));
+  row(`${fraction * 100}%`, 'fewLabelProbe, 1 subset', 'label subset', bySubset.map((r) => r.value), bySubset[0].s);
+  const averaged = Array.from({ length: repeats }, (_, d) => timed(() => 100 * fewLabelProbe(train, test, { classes, fraction, seed: 1000 + d }).accuracy));
+  row(`${fraction * 100}%`, 'fewLabelProbe (5 subsets averaged)', 'label subsets', averaged.map((r) => r.value), averaged[0].s);
+}
+
+// 3. Convergence: test accuracy of the few-label probe (one subset) against its step budget.
+console.log('\n| labels | steps | acc (%) |');
+console.log('| --- | --- | --- |');
+for (const fraction of [0.01, 0.1]) {
+  const rows = fixedSubset(fraction);
+  for (const steps of [250, 500, 1000, 2000, 4000, 8000]) {
+    console.log(`| ${fraction * 100}% | ${steps} | ${(100 * linearProbe(rows, test, { classes, steps, weightDecay: 1e-2, holdout: 0, seed: 0 }).accuracy).toFixed(2)} |`);
   }
-  const v = variants[0];
-  const bySubset = Array.from({ length: repeats }, (_, s) => 100 * linearProbe(selectRows(train, balancedSubset(train.labels, classes, fraction, 1000 + s)), test, { classes, epochs: v.epochs, holdout: v.holdout, seed: 0 }).accuracy);
-  const b = sd(bySubset);
-  console.log(`| ${fraction * 100}% | ${v.name} | label subset | ${b.mean.toFixed(2)} | ${b.sd.toFixed(2)} | ${(Math.SQRT2 * b.sd).toFixed(2)} |`);
 }

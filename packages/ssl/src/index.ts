@@ -22,6 +22,7 @@ export * from './cohort/compiled_step.js';
 export * from './cohort/trainer.js';
 export { findNonFiniteTensor, firstBadValue, PARAMETER_OVERFLOW } from './cohort/state_health.js';
 export * from './eval/features.js';
+export * from './eval/few_label.js';
 export * from './eval/knn.js';
 export * from './eval/linear_probe.js';
 export * from './eval/noisy_labels.js';

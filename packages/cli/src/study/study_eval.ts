@@ -5,7 +5,7 @@
 import type { Backend } from '@dogo/core';
 import type { Dataset } from '@dogo/data';
 import type { Module } from '@dogo/nn';
-import { balancedSubset, extractFeatures, knnAccuracy, linearProbe, robustnessReport, selectRows, type FeatureSet, type Normalization } from '@dogo/ssl';
+import { extractFeatures, fewLabelProbe, knnAccuracy, robustnessReport, type FeatureSet, type Normalization } from '@dogo/ssl';
 
 export interface EncoderScores {
   knn: number;
@@ -28,13 +28,14 @@ export async function scoreEncoder(
   const test = await feats(data.test);
   const shifted: Record<string, FeatureSet> = {};
   for (const [name, d] of Object.entries(data.shifted)) shifted[name] = await feats(d);
-  const probe = (f: FeatureSet) => linearProbe(f, test, { classes, epochs: o.probeEpochs, seed: o.seed }).accuracy;
+  // Few labels: the converged, subset-averaged probe of few_label.ts, not the epoch-picking one (docs/study.md).
+  const fewLabels = (fraction: number) => fewLabelProbe(train, test, { classes, fraction, seed: o.seed }).accuracy;
   const robust = robustnessReport({ train, test, shifted }, { classes, seed: o.seed, probe: { epochs: o.probeEpochs } });
   return {
     knn: knnAccuracy(train, test, { k: o.knnK, classes }),
     linear: robust.clean.accuracy,
-    label10: probe(selectRows(train, balancedSubset(train.labels, classes, 0.1, o.seed))),
-    label1: probe(selectRows(train, balancedSubset(train.labels, classes, 0.01, o.seed))),
+    label10: fewLabels(0.1),
+    label1: fewLabels(0.01),
     noisy: Object.fromEntries(robust.noisyLabels.map((r) => [`${Math.round(r.rate * 100)}%`, r.accuracy])),
     ood: Object.fromEntries(robust.ood.map((r) => [r.name, r.accuracy])),
   };

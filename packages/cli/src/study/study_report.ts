@@ -96,7 +96,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     ]),
     '## Scores',
     '',
-    'Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).',
+    'Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. 10% and 1% labels: a linear probe on a class-balanced share of the training labels, trained 4000 steps with nothing held out, averaged over 5 label subsets drawn from the seed (`fewLabelProbe`). Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).',
     '',
     ...r.models.flatMap((m) => [
       `### ${m}`,

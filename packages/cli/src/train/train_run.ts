@@ -9,7 +9,7 @@ import path from 'node:path';
 import { planBytes, type Backend } from '@dogo/core';
 import { BatchLoader, type Dataset } from '@dogo/data';
 import {
-  CohortTrainer, extractFeatures, featureGraph, knnAccuracy, linearProbe, balancedSubset, selectRows,
+  CohortTrainer, extractFeatures, featureGraph, knnAccuracy, linearProbe, fewLabelProbe,
   FASHION_MNIST_NORMALIZATION, type CohortMember, type Normalization, type FeatureSet,
 } from '@dogo/ssl';
 import { fsStep } from '../fs_errors.js';
@@ -97,10 +97,9 @@ export async function evaluateEncoders(
     const te: FeatureSet = await extractFeatures(backend, m.encoder, w, data.test, norm);
     const r: EvalResult = { knn: knnAccuracy(tr, te, { k: config.knnK, classes }) };
     if (full && config.linearEpochs > 0) {
-      const probe = (f: FeatureSet) => linearProbe(f, te, { classes, epochs: config.linearEpochs, seed: config.seed }).accuracy;
-      r.linear = probe(tr);
-      r.label10 = probe(selectRows(tr, balancedSubset(tr.labels, classes, 0.1, config.seed)));
-      r.label1 = probe(selectRows(tr, balancedSubset(tr.labels, classes, 0.01, config.seed)));
+      r.linear = linearProbe(tr, te, { classes, epochs: config.linearEpochs, seed: config.seed }).accuracy;
+      r.label10 = fewLabelProbe(tr, te, { classes, fraction: 0.1, seed: config.seed }).accuracy;
+      r.label1 = fewLabelProbe(tr, te, { classes, fraction: 0.01, seed: config.seed }).accuracy;
     }
     out[m.name] = r;
   }

@@ -1,34 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@dogo/core';
 import { knnAccuracy } from './knn.js';
 import { balancedSubset, linearProbe, selectRows } from './linear_probe.js';
-import type { FeatureSet } from './features.js';
-
-/** Class c's features cluster around a distinct direction; `noise` scales the spread. */
-function clusters(n: number, classes: number, dim: number, noise: number, seed: number, shuffleLabels = false): FeatureSet {
-  const rng = new Rng(seed);
-  const centers = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rng.normal()));
-  const features = new Float32Array(n * dim);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % classes;
-    labels[i] = shuffleLabels ? rng.int(classes) : c;
-    for (let d = 0; d < dim; d++) features[i * dim + d] = centers[c]![d]! + noise * rng.normal();
-  }
-  return { features, labels, count: n, dim };
-}
+import { clusters } from './test_clusters.js';
 
 describe('evaluation on features with a known answer', () => {
   it('kNN and the linear probe reach 100% on well separated clusters', () => {
-    const train = clusters(400, 4, 8, 0.05, 1);
-    const test = clusters(100, 4, 8, 0.05, 1);
+    const train = clusters(400, 4, 8, 0.05, 1, 10);
+    const test = clusters(100, 4, 8, 0.05, 1, 11);
     expect(knnAccuracy(train, test, { classes: 4, k: 20 })).toBe(1);
     expect(linearProbe(train, test, { classes: 4, epochs: 20, seed: 0 }).accuracy).toBe(1);
   });
 
   it('give chance-level accuracy when labels are pure noise', () => {
-    const train = clusters(1000, 5, 8, 1, 2, true);
-    const test = clusters(1000, 5, 8, 1, 3, true);
+    const train = clusters(1000, 5, 8, 1, 2, 20, { randomLabels: true });
+    const test = clusters(1000, 5, 8, 1, 2, 21, { randomLabels: true });
     const knn = knnAccuracy(train, test, { classes: 5, k: 50 });
     const lin = linearProbe(train, test, { classes: 5, epochs: 10, seed: 0 }).accuracy;
     for (const acc of [knn, lin]) {
@@ -46,7 +31,7 @@ describe('evaluation on features with a known answer', () => {
     expect(counts).toEqual(new Array(10).fill(10));
     expect(balancedSubset(labels, 10, 0.1, 5)).toEqual(s);
     expect(balancedSubset(labels, 10, 0.01, 5).length).toBe(10);
-    const f = clusters(1000, 10, 4, 0.1, 0);
+    const f = clusters(1000, 10, 4, 0.1, 0, 0);
     expect(selectRows(f, s).count).toBe(100);
   });
 });

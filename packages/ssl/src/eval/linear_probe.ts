@@ -2,13 +2,21 @@
  * Linear evaluation on frozen features: a linear classifier trained with cross entropy (Adam, mini-batches),
  * 15% of the training features held out to pick the best epoch, as the released DoGo code does. Runs on the
  * host: the features are small next to the encoder, and the result does not depend on a backend.
+ * With `holdout: 0` it trains for the whole budget and scores the last epoch (what few-label probes need:
+ * see few_label.ts).
  */
 import { Rng } from '@dogo/core';
 import type { FeatureSet } from './features.js';
 
 export interface LinearProbeOptions {
   classes: number;
+  /** Passes over the training rows (default 100); ignored when `steps` is given. */
   epochs?: number;
+  /**
+   * Optimizer steps instead of epochs: as many epochs as it takes to make at least this many steps. A budget in
+   * steps trains a 50-row and a 5000-row set equally far (an epoch of 50 rows is one mini-batch).
+   */
+  steps?: number;
   lr?: number;
   batchSize?: number;
   weightDecay?: number;
@@ -69,7 +77,6 @@ function predictAccuracy(w: Float64Array, b: Float64Array, x: Float32Array, labe
 export function linearProbe(train: FeatureSet, test: FeatureSet, o: LinearProbeOptions): LinearProbeResult {
   const { dim } = train;
   const C = o.classes;
-  const epochs = o.epochs ?? 100;
   const lr = o.lr ?? 1e-3;
   const bs = o.batchSize ?? 64;
   const wd = o.weightDecay ?? 0;
@@ -79,6 +86,8 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, o: LinearProbeO
   const nHold = Math.floor(train.count * (o.holdout ?? 0.15));
   const hold = order.subarray(0, nHold);
   const fit = Int32Array.from(order.subarray(nHold));
+  if (fit.length === 0) throw new RangeError(`linearProbe: no training rows left to fit (${train.count} rows, holdout ${o.holdout ?? 0.15})`);
+  const epochs = o.steps !== undefined ? Math.ceil(o.steps / Math.ceil(fit.length / bs)) : (o.epochs ?? 100);
   const norm = standardize(train.features, dim);
   const xtr = norm(train.features);
   const xte = norm(test.features);
@@ -87,6 +96,7 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, o: LinearProbeO
   const mw = new Float64Array(C * dim), vw = new Float64Array(C * dim), mb = new Float64Array(C), vb = new Float64Array(C);
   const gw = new Float64Array(C * dim), gb = new Float64Array(C);
   const logits = new Float64Array(C);
+  const allTest = Int32Array.from({ length: test.count }, (_, i) => i);
   let t = 0;
   let best = { accuracy: 0, bestEpoch: -1, validation: -1 };
   for (let e = 0; e < epochs; e++) {
@@ -124,19 +134,24 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, o: LinearProbeO
       adamStep(w, gw, mw, vw, wd);
       adamStep(b, gb, mb, vb, 0);
     }
-    const val = nHold > 0 ? predictAccuracy(w, b, xtr, train.labels, hold, dim, C) : e;
-    if (val > best.validation || nHold === 0) {
-      best = { accuracy: predictAccuracy(w, b, xte, test.labels, Int32Array.from({ length: test.count }, (_, i) => i), dim, C), bestEpoch: e, validation: nHold > 0 ? val : Number.NaN };
-    }
+    if (nHold === 0) continue;
+    const val = predictAccuracy(w, b, xtr, train.labels, hold, dim, C);
+    if (val > best.validation) best = { accuracy: predictAccuracy(w, b, xte, test.labels, allTest, dim, C), bestEpoch: e, validation: val };
   }
+  // Without a holdout there is nothing to choose by: the test set is scored once, after the last epoch.
+  if (nHold === 0) best = { accuracy: predictAccuracy(w, b, xte, test.labels, allTest, dim, C), bestEpoch: epochs - 1, validation: Number.NaN };
   return best;
 }
 
-/** A class-balanced subset of `fraction` of the rows (at least one per class), drawn from a seed. */
-export function balancedSubset(labels: Int32Array, classes: number, fraction: number, seed: number): Int32Array {
+/**
+ * A class-balanced subset of `fraction` of the rows (at least one per class), drawn from a seed; `draw` picks
+ * one of several independent subsets for the same seed (draw 0 is the subset dogo has always drawn).
+ */
+export function balancedSubset(labels: Int32Array, classes: number, fraction: number, seed: number, draw = 0): Int32Array {
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   labels.forEach((l, i) => byClass[l]!.push(i));
-  const rng = new Rng(seed).fork('few_label');
+  const base = new Rng(seed).fork('few_label');
+  const rng = draw === 0 ? base : base.fork(draw);
   const out: number[] = [];
   for (const rows of byClass) {
     const arr = Int32Array.from(rows);

@@ -1,20 +1,8 @@
 /** Symmetric label noise: identity at rate 0, the rate, never the true class when corrupted, determinism, nesting. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@dogo/core';
 import { corruptLabels, labelDisagreement } from './noisy_labels.js';
 import { linearProbe } from './linear_probe.js';
-import type { FeatureSet } from './features.js';
-
-/** Class c's features cluster around a random centre drawn from `seed`, spread `noise` drawn from `sampleSeed`. */
-function clusters(n: number, classes: number, dim: number, noise: number, seed: number, sampleSeed: number): FeatureSet {
-  const c = new Rng(seed);
-  const centers = Array.from({ length: classes }, () => Array.from({ length: dim }, () => c.normal()));
-  const rng = new Rng(sampleSeed);
-  const features = new Float32Array(n * dim);
-  const labels = Int32Array.from({ length: n }, (_, i) => i % classes);
-  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) features[i * dim + d] = centers[labels[i]!]![d]! + noise * rng.normal();
-  return { features, labels, count: n, dim };
-}
+import { clusters } from './test_clusters.js';
 
 const labels = Int32Array.from({ length: 20000 }, (_, i) => (i * 7) % 10);
 

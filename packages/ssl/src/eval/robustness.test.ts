@@ -1,27 +1,7 @@
 /** Robustness report on synthetic features with known answers. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@dogo/core';
 import { robustnessReport } from './robustness.js';
-import type { FeatureSet } from './features.js';
-
-/**
- * Class c's rows cluster around centre c (centres from `seed`, spread `noise` from `sampleSeed`). `shiftTo`
- * draws each row around another class's centre (label kept), a shift whose right answer is known.
- */
-function clusters(n: number, classes: number, dim: number, noise: number, seed: number, sampleSeed: number, o: { randomLabels?: boolean; shiftTo?: (c: number) => number } = {}): FeatureSet {
-  const c = new Rng(seed);
-  const centers = Array.from({ length: classes }, () => Array.from({ length: dim }, () => c.normal()));
-  const rng = new Rng(sampleSeed);
-  const features = new Float32Array(n * dim);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = i % classes;
-    labels[i] = o.randomLabels ? rng.int(classes) : k;
-    const centre = centers[o.shiftTo ? o.shiftTo(k) : k]!;
-    for (let d = 0; d < dim; d++) features[i * dim + d] = centre[d]! + noise * rng.normal();
-  }
-  return { features, labels, count: n, dim };
-}
+import { clusters } from './test_clusters.js';
 
 const probe = { epochs: 15 };
 
