@@ -8,6 +8,7 @@ export * from './safetensors/index.js';
 export { ParamSpec, type ParamKind, type Initializer } from './module/param_spec.js';
 export { fans, constantInit, kaimingNormalFanOut, uniformInit, fanInUniform } from './module/init.js';
 export { Module } from './module/module.js';
+export { trainedLikeWeights } from './testing/trained_like_weights.js';
 export { ForwardContext, type ForwardOptions, type ModuleCall, type Forward } from './module/forward_context.js';
 export type { Parameter } from './module/parameter.js';
 export { Conv2d } from './layers/conv2d.js';

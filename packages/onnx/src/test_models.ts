@@ -1,21 +1,12 @@
 /**
  * Test helper: small encoders and heads of every layer kind the exporter maps, with weights that look trained
- * (batch-norm scales, shifts and running statistics moved off 1 and 0, so a wrong mapping of any of them shows in
- * the features), and our features of images on a backend, computed as `dogo eval` and `dogo serve` do.
+ * (`trainedLikeWeights` from @dogo/nn: batch-norm scales, shifts and running statistics moved off 1 and 0, so a
+ * wrong mapping of any of them shows in the features), and our features of images on a backend, computed as `dogo eval` and `dogo serve` do.
  */
-import { Graph, Rng, ops, type Backend, type Feed } from '@dogo/core';
+import { Graph, ops, type Backend, type Feed } from '@dogo/core';
 import { ForwardContext, ProjectionHead, resnetSmall, simsiamHeads, ResNet, Bottleneck, type InputNormalization, type Module } from '@dogo/nn';
 
-/** Seeded values of `model` with every batch-norm tensor perturbed. */
-export function trainedLikeWeights(model: Module, seed: number): Record<string, Float32Array> {
-  const values = model.initialState(new Rng(seed));
-  const rng = new Rng(seed + 1);
-  for (const [name, spec] of model.namedParameters()) {
-    if (spec.kind === 'bn_weight' || spec.kind === 'running_var') values[name] = values[name]!.map(() => 0.5 + rng.uniform());
-    if (spec.kind === 'bn_bias' || spec.kind === 'running_mean') values[name] = values[name]!.map(() => rng.uniform() - 0.5);
-  }
-  return values;
-}
+export { trainedLikeWeights } from '@dogo/nn';
 
 export interface TestModel {
   what: string;

@@ -5,20 +5,10 @@ import { decodeSafetensors } from '../safetensors/decode.js';
 import { encodeSafetensors } from '../safetensors/encode.js';
 import type { SafeTensor } from '../safetensors/dtypes.js';
 import { resnet18, resnetSmall, type ResNet } from '../resnet/resnet.js';
+import { trainedLikeWeights as weights } from '../testing/trained_like_weights.js';
 import { loadStateDict, readStateDict, stateDictToSafetensors, StateDictError } from './state_dict.js';
 
 const tiny = () => resnet18({ widthMultiplier: 1 / 16, numClasses: 10 });
-
-/** initialState from a seed, with batch-norm tensors moved off 1/0 so every tensor changes the logits. */
-function weights(model: ResNet, seed: number): Record<string, Float32Array> {
-  const values = model.initialState(new Rng(seed));
-  const rng = new Rng(seed + 1);
-  for (const [name, spec] of model.namedParameters()) {
-    if (spec.kind === 'bn_weight' || spec.kind === 'running_var') values[name] = values[name]!.map(() => 0.5 + rng.uniform());
-    if (spec.kind === 'bn_bias' || spec.kind === 'running_mean') values[name] = values[name]!.map(() => rng.uniform() - 0.5);
-  }
-  return values;
-}
 
 async function logits(model: ResNet, state: Record<string, Feed>, images: Float32Array): Promise<Float64Array> {
   const g = new Graph();
