@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { firstPerClass } from '@dogo/data';
 import { loadFashionMnist } from '@dogo/data/node';
 import { readEncoderFile } from '@dogo/nn';
-import { balancedSubset, extractFeatures, fewLabelProbe, linearProbe, selectRows } from '@dogo/ssl';
+import { FEW_LABEL_DEFAULTS, balancedSubset, extractFeatures, fewLabelProbe, linearProbe, selectRows } from '@dogo/ssl';
 import { createBackend } from '@dogo/node';
 
 const { values: opt, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '20' }, data: { type: 'string' } } });
@@ -64,7 +64,7 @@ for (const fraction of [0.01, 0.1]) {
   const rows = fixedSubset(fraction);
   const old = Array.from({ length: repeats }, (_, s) => timed(() => 100 * linearProbe(rows, test, { classes, epochs: 30, holdout: 0.15, seed: 1000 + s }).accuracy));
   row(`${fraction * 100}%`, 'old: 30 epochs, 15% held out', 'probe seed', old.map((r) => r.value), old[0].s);
-  const one = Array.from({ length: repeats }, (_, s) => timed(() => 100 * linearProbe(rows, test, { classes, steps: 4000, weightDecay: 1e-2, holdout: 0, seed: 1000 + s }).accuracy));
+  const one = Array.from({ length: repeats }, (_, s) => timed(() => 100 * linearProbe(rows, test, { classes, steps: FEW_LABEL_DEFAULTS.steps, weightDecay: FEW_LABEL_DEFAULTS.weightDecay, holdout: 0, seed: 1000 + s }).accuracy));
   row(`${fraction * 100}%`, 'fewLabelProbe, 1 subset', 'probe seed', one.map((r) => r.value), one[0].s);
   const bySubset = Array.from({ length: repeats }, (_, d) => timed(() => 100 * fewLabelProbe(train, test, { classes, fraction, seed: 1000 + d, subsets: 1 }).accuracy));
   row(`${fraction * 100}%`, 'fewLabelProbe, 1 subset', 'label subset', bySubset.map((r) => r.value), bySubset[0].s);
@@ -78,6 +78,6 @@ console.log('| --- | --- | --- |');
 for (const fraction of [0.01, 0.1]) {
   const rows = fixedSubset(fraction);
   for (const steps of [250, 500, 1000, 2000, 4000, 8000]) {
-    console.log(`| ${fraction * 100}% | ${steps} | ${(100 * linearProbe(rows, test, { classes, steps, weightDecay: 1e-2, holdout: 0, seed: 0 }).accuracy).toFixed(2)} |`);
+    console.log(`| ${fraction * 100}% | ${steps} | ${(100 * linearProbe(rows, test, { classes, steps, weightDecay: FEW_LABEL_DEFAULTS.weightDecay, holdout: 0, seed: 0 }).accuracy).toFixed(2)} |`);
   }
 }

@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, Rng, ops, type Backend } from '@dogo/core';
-import { Linear, Sequential, type Module, type ForwardContext } from '@dogo/nn';
+import { Linear, Sequential, trainedLikeWeights, type Module, type ForwardContext } from '@dogo/nn';
 import { loadEmbeddedFashionMnist } from '@dogo/data/node';
 import { createNodeWasmBackend } from '@dogo/node';
 import * as ort from 'onnxruntime-node';
 import { decodeOnnxModel, exportOnnx, OnnxExportError, ONNX_OPSET } from './index.js';
-import { maxAbsDiff, ourOutputs, testModels, trainedLikeWeights } from './test_models.js';
+import { maxAbsDiff, ourOutputs, testModels } from './test_models.js';
 
 const FMNIST = { mean: [0.286], std: [0.353] };
 const RGB = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };

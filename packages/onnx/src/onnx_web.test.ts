@@ -14,7 +14,8 @@ import type { Backend } from '@dogo/core';
 import { loadEmbeddedFashionMnist } from '@dogo/data/node';
 import { createNodeWasmBackend } from '@dogo/node';
 import { exportOnnx } from './index.js';
-import { maxAbsDiff, ourOutputs, testModels, trainedLikeWeights } from './test_models.js';
+import { trainedLikeWeights } from '@dogo/nn';
+import { maxAbsDiff, ourOutputs, testModels } from './test_models.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EXAMPLE = fileURLToPath(new URL('../web-example/', import.meta.url));

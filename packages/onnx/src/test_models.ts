@@ -1,12 +1,10 @@
 /**
  * Test helper: small encoders and heads of every layer kind the exporter maps, with weights that look trained
- * (`trainedLikeWeights` from @dogo/nn: batch-norm scales, shifts and running statistics moved off 1 and 0, so a
- * wrong mapping of any of them shows in the features), and our features of images on a backend, computed as `dogo eval` and `dogo serve` do.
+ * (`trainedLikeWeights` from @dogo/nn), and our features of images on a backend, computed as `dogo eval` and
+ * `dogo serve` do.
  */
 import { Graph, ops, type Backend, type Feed } from '@dogo/core';
 import { ForwardContext, ProjectionHead, resnetSmall, simsiamHeads, ResNet, Bottleneck, type InputNormalization, type Module } from '@dogo/nn';
-
-export { trainedLikeWeights } from '@dogo/nn';
 
 export interface TestModel {
   what: string;

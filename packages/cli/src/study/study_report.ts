@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { FEW_LABEL_DEFAULTS } from '@dogo/ssl';
 import { lineChart, type Series } from '../train/svg_chart.js';
 import type { StudyResult } from './study_result.js';
 import { ALPHA, STATISTICS_METHOD, holmRejects, type PairedStats } from './study_stats.js';
@@ -96,7 +97,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     ]),
     '## Scores',
     '',
-    'Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. 10% and 1% labels: a linear probe on a class-balanced share of the training labels, trained 4000 steps with nothing held out, averaged over 5 label subsets drawn from the seed (`fewLabelProbe`). Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).',
+    `Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. 10% and 1% labels: a linear probe on a class-balanced share of the training labels, trained ${FEW_LABEL_DEFAULTS.steps} steps with nothing held out, averaged over ${FEW_LABEL_DEFAULTS.subsets} label subsets drawn from the seed (\`fewLabelProbe\`). Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).`,
     '',
     ...r.models.flatMap((m) => [
       `### ${m}`,

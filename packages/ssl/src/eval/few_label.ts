@@ -9,6 +9,9 @@
 import { balancedSubset, linearProbe, selectRows } from './linear_probe.js';
 import type { FeatureSet } from './features.js';
 
+/** The probe's settings where the options leave them out; the study report and tools/study quote these. */
+export const FEW_LABEL_DEFAULTS = { subsets: 5, steps: 4000, weightDecay: 1e-2 } as const;
+
 export interface FewLabelOptions {
   classes: number;
   /** Share of the training rows that keep their labels, per class (0.01 for the paper's 1%). */
@@ -33,13 +36,10 @@ export interface FewLabelResult {
 
 export function fewLabelProbe(train: FeatureSet, test: FeatureSet, o: FewLabelOptions): FewLabelResult {
   if (!(o.fraction > 0 && o.fraction <= 1)) throw new RangeError(`fewLabelProbe: fraction must be in (0, 1], got ${o.fraction}`);
-  const subsets = o.subsets ?? 5;
+  const subsets = o.subsets ?? FEW_LABEL_DEFAULTS.subsets;
   if (!Number.isInteger(subsets) || subsets < 1) throw new RangeError(`fewLabelProbe: subsets must be a positive integer, got ${subsets}`);
-  let rows = 0;
-  const perSubset = Array.from({ length: subsets }, (_, draw) => {
-    const subset = selectRows(train, balancedSubset(train.labels, o.classes, o.fraction, o.seed, draw));
-    rows = subset.count;
-    return linearProbe(subset, test, { classes: o.classes, steps: o.steps ?? 4000, weightDecay: o.weightDecay ?? 1e-2, holdout: 0, seed: o.seed + draw }).accuracy;
-  });
-  return { accuracy: perSubset.reduce((a, x) => a + x, 0) / subsets, perSubset, rows };
+  const probe = { classes: o.classes, steps: o.steps ?? FEW_LABEL_DEFAULTS.steps, weightDecay: o.weightDecay ?? FEW_LABEL_DEFAULTS.weightDecay, holdout: 0 };
+  const picks = Array.from({ length: subsets }, (_, draw) => balancedSubset(train.labels, o.classes, o.fraction, o.seed, draw));
+  const perSubset = picks.map((rows, draw) => linearProbe(selectRows(train, rows), test, { ...probe, seed: o.seed + draw }).accuracy);
+  return { accuracy: perSubset.reduce((a, x) => a + x, 0) / subsets, perSubset, rows: picks[0]!.length };
 }
