@@ -36,6 +36,9 @@ describe('fewLabelProbe', () => {
     expect(new Set(draws).size).toBe(4);
     const first = linearProbe(selectRows(train, balancedSubset(train.labels, 10, 0.01, 7)), test, { classes: 10, steps: 200, weightDecay: 1e-2, holdout: 0, seed: 7 });
     expect(r.perSubset[0]).toBe(first.accuracy);
+    // An explicit weight decay reaches the probe.
+    const noDecay = fewLabelProbe(train, test, { classes: 10, fraction: 0.01, seed: 7, subsets: 1, steps: 200, weightDecay: 0 });
+    expect(noDecay.perSubset[0]).toBe(linearProbe(selectRows(train, balancedSubset(train.labels, 10, 0.01, 7)), test, { classes: 10, steps: 200, weightDecay: 0, holdout: 0, seed: 7 }).accuracy);
   });
 
   it('on two labelled images per class of well separated clusters, reaches what the full labels reach', () => {
