@@ -97,7 +97,7 @@ export function writeStudyReport(dir: string, r: StudyResult): string {
     ]),
     '## Scores',
     '',
-    `Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. 10% and 1% labels: a linear probe on a class-balanced share of the training labels, trained ${FEW_LABEL_DEFAULTS.steps} steps with nothing held out, averaged over ${FEW_LABEL_DEFAULTS.subsets} label subsets drawn from the seed (\`fewLabelProbe\`). Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).`,
+    `Top-1 accuracy in %, mean ± sample standard deviation over seeds. "DoGo": trained in the cohort; "alone": the same model and budget trained by itself; "diff": DoGo minus alone, paired by seed, in points. 10% and 1% labels: a linear probe on a class-balanced share of the training labels, trained to its plateau (${FEW_LABEL_DEFAULTS.maxSteps} steps, or ${FEW_LABEL_DEFAULTS.maxEpochs} epochs if fewer) with nothing held out, averaged over label subsets drawn from the seed (as many as hold ${FEW_LABEL_DEFAULTS.labelledRows} labelled rows together, at least ${FEW_LABEL_DEFAULTS.minSubsets}: \`fewLabelProbe\`). Noisy: symmetric label noise on the training labels, clean test labels. Shift: the probe trained on clean features, tested on a corrupted test set (corruption/severity).`,
     '',
     ...r.models.flatMap((m) => [
       `### ${m}`,

@@ -1,6 +1,6 @@
 /** The few-label probe: a step budget, nothing held out, several label subsets averaged. */
 import { describe, expect, it } from 'vitest';
-import { fewLabelProbe } from './few_label.js';
+import { fewLabelBudget, fewLabelProbe } from './few_label.js';
 import { balancedSubset, linearProbe, selectRows } from './linear_probe.js';
 import { clusters } from './test_clusters.js';
 
@@ -44,7 +44,20 @@ describe('fewLabelProbe', () => {
   it('on two labelled images per class of well separated clusters, reaches what the full labels reach', () => {
     const easy = clusters(2000, 10, 16, 0.05, 4, 40);
     const easyTest = clusters(500, 10, 16, 0.05, 4, 41);
-    expect(fewLabelProbe(easy, easyTest, { classes: 10, fraction: 0.01, seed: 0 }).accuracy).toBe(1);
+    const r = fewLabelProbe(easy, easyTest, { classes: 10, fraction: 0.01, seed: 0 });
+    expect(r.accuracy).toBe(1);
+    // The defaults for 20 labelled rows: 500 epochs of one mini-batch, 100 subsets to hold 2000 rows together.
+    expect({ steps: r.steps, subsets: r.perSubset.length }).toEqual({ steps: 500, subsets: 100 });
+  });
+
+  it('sizes its defaults by the subset: many cheap draws of a small subset, a step budget that stops at 500 epochs', () => {
+    expect(fewLabelBudget(50)).toEqual({ steps: 500, subsets: 40 }); // 1% of the decide preset's 5000 images
+    expect(fewLabelBudget(500)).toEqual({ steps: 4000, subsets: 5 }); // 10% of them: 8 mini-batches an epoch
+    expect(fewLabelBudget(6000)).toEqual({ steps: 4000, subsets: 5 }); // 10% of the full Fashion-MNIST
+    expect(fewLabelBudget(1)).toEqual({ steps: 500, subsets: 2000 });
+    // Explicit settings win over the defaults.
+    const r = fewLabelProbe(train, test, { classes: 10, fraction: 0.1, seed: 3, subsets: 2, steps: 30 });
+    expect({ steps: r.steps, subsets: r.perSubset.length, rows: r.rows }).toEqual({ steps: 30, subsets: 2, rows: 200 });
   });
 
   it('names a fraction or a subset count out of range', () => {
