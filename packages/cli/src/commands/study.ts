@@ -22,6 +22,7 @@ import { scoreEncoder, type EncoderScores } from '../study/study_eval.js';
 import { STUDY_PRESETS } from '../study/study_config.js';
 import { writeStudyReport } from '../study/study_report.js';
 import { readStudyResult, type StudyResult, type StudyRun } from '../study/study_result.js';
+import { previousStudy } from '../study/study_resume.js';
 import { stopReason } from '../study/study_stop.js';
 import { addFlags, flagValues, type FlagSpec } from '../cli/flags.js';
 import { argsAfter, setExitCode } from '../cli/run_state.js';
@@ -37,6 +38,8 @@ const STUDY_FLAGS = [
   { flags: '--backend <name>', type: 'string', help: 'auto | wasm | webgpu | reference' },
   { flags: '--epochs <n>', type: 'string', help: 'epochs per run (default: the preset\'s)' },
   { flags: '--out <dir>', type: 'string', help: 'report folder (default docs/results/study-PRESET)' },
+  { flags: '--resume', type: 'boolean', help: 'continue the study in --out (stopped or killed): keep its seeds, add more by the same rule' },
+  { flags: '--overwrite', type: 'boolean', help: 'replace the study in --out' },
   { flags: '--render <dir>', type: 'string', help: 'only re-render DIR\'s report from its study.json' },
 ] as const satisfies readonly FlagSpec[];
 
@@ -48,7 +51,7 @@ export function studyCommand(): Command {
   });
 }
 
-interface StudyValues { oodData?: string; config?: string; preset?: string; seeds?: string; out?: string; backend?: string; data?: string; epochs?: string; render?: string; maxMinutes?: string }
+interface StudyValues { oodData?: string; config?: string; preset?: string; seeds?: string; out?: string; backend?: string; data?: string; epochs?: string; render?: string; maxMinutes?: string; resume?: boolean; overwrite?: boolean }
 
 async function runStudy(values: StudyValues, args: readonly string[]): Promise<number> {
   if (values.render !== undefined) {
@@ -70,10 +73,13 @@ async function runStudy(values: StudyValues, args: readonly string[]): Promise<n
   for (const t of values.seeds ? [] : preset.target?.metrics ?? []) {
     if (!base.models.some((m) => m.name === t.model)) throw new ConfigError(`study preset "${values.preset}" stops on ${t.model} ${t.metric}, but no model is named ${t.model}; name one so or pass --seeds N`);
   }
+  if (values.resume && values.overwrite) throw new ConfigError('--resume and --overwrite exclude each other: continue the study in --out, or replace it');
   const out = values.out ?? path.join('docs', 'results', `study-${values.preset}`);
-  mkdirSync(out, { recursive: true });
   const data = await loadData(base.data, base.trainSubset);
   const { backend, reason } = await selectBackend(base.backend, { threads: base.threads });
+  const identity = { preset: values.preset!, data: data.description, backend: backend.name, models: base.models.map((m) => m.name), config: { ...base } as Record<string, unknown> };
+  const previous = previousStudy(out, values.resume ? 'resume' : values.overwrite ? 'overwrite' : 'new', identity, base.seed);
+  mkdirSync(out, { recursive: true });
   const budget = values.seeds ? '' : [preset.target ? `until the 95% intervals of ${preset.target.metrics.map((m) => `${m.model} ${m.metric}`).join(' and ')} are narrower than ${100 * preset.target.width} points (at least ${preset.target.minSeeds})` : '', maxMinutes ? `within ${maxMinutes} min` : ''].filter(Boolean).join(', ');
   console.log(`study "${values.preset}": ${preset.description}; up to ${seeds} seed(s)${budget ? `, ${budget}` : ''}; backend ${backend.name} (${reason}); data ${data.description}`);
   // The shifted copies can come from a class-balanced part of a large test split, to bound their evaluation cost.
@@ -90,7 +96,11 @@ async function runStudy(values: StudyValues, args: readonly string[]): Promise<n
   }
   const norm = normalizationFor(data.train);
   const t0 = performance.now();
-  const runs: StudyRun[] = [];
+  // A resumed study's clock and seeds go on from where it stopped.
+  const runs: StudyRun[] = previous ? [...previous.runs] : [];
+  const elapsed = () => (previous?.seconds ?? 0) + (performance.now() - t0) / 1000;
+  const command = `dogo study ${args.join(' ')}`.trim();
+  if (previous) console.log(`resuming the study in ${out}: ${runs.length} seed(s) done (${runs.map((r) => r.seed).join(', ')}) in ${(previous.seconds / 60).toFixed(1)} min`);
   const common = { backend, data, log: (l: string) => console.log(l), stop: NEVER_STOP, resume: false, finalEval: false };
   /** A study's run folders are its own scratch space: each is locked and replaced (never one holding other files). */
   const train = async (o: Omit<Parameters<typeof runTraining>[0], keyof typeof common>) => {
@@ -111,14 +121,15 @@ async function runStudy(values: StudyValues, args: readonly string[]): Promise<n
     return res;
   };
   const result = (stopped: string): StudyResult => ({
-    command: `dogo study ${args.join(' ')}`.trim(), preset: values.preset!, description: preset.description, data: data.description, backend: backend.name,
-    models: base.models.map((m) => m.name), runs, seconds: (performance.now() - t0) / 1000, stopped,
-    machine: { cores: os.availableParallelism(), node: process.version, cpu: os.cpus()[0]?.model ?? '?' },
+    command: previous ? `${previous.command}; resumed with ${command}` : command, preset: identity.preset, description: preset.description, data: identity.data,
+    backend: identity.backend, models: identity.models, runs, seconds: elapsed(), stopped,
+    machine: { cores: os.availableParallelism(), node: process.version, cpu: os.cpus()[0]?.model ?? '?' }, config: previous?.config ?? identity.config,
   });
   // --seeds fixes the count; otherwise the preset's target and time budget (--max-minutes) may stop earlier.
   const rule = values.seeds ? { seeds } : { seeds, target: preset.target, maxMinutes };
-  let stopped: string | null = null;
-  for (let s = 0; stopped === null; s++) {
+  // A resumed study may already be done (its target met, or its budget spent): then it only says so.
+  let stopped: string | null = previous ? stopReason(rule, runs, elapsed()) : null;
+  for (let s = runs.length; stopped === null; s++) {
     const seed = base.seed + s;
     const ts = performance.now();
     const config = { ...base, seed };
@@ -144,7 +155,7 @@ async function runStudy(values: StudyValues, args: readonly string[]): Promise<n
     }
     runs.push({ seed, dogo, alone, curves: { dogo: dogoCurves, alone: aloneCurves }, seconds: (performance.now() - ts) / 1000 });
     for (const m of config.models) console.log(`  ${m.name}: kNN DoGo ${(100 * dogo[m.name]!.knn).toFixed(2)}% vs alone ${(100 * alone[m.name]!.knn).toFixed(2)}%; linear ${(100 * dogo[m.name]!.linear).toFixed(2)}% vs ${(100 * alone[m.name]!.linear).toFixed(2)}%`);
-    stopped = stopReason(rule, runs, (performance.now() - t0) / 1000);
+    stopped = stopReason(rule, runs, elapsed());
     // After every seed, so a stopped or killed study keeps the report of the seeds it finished.
     writeStudyReport(out, result(stopped ?? `running: ${runs.length} seed(s) done`));
   }

@@ -79,4 +79,40 @@ it('runs the cohort and each model alone, and reports mean, spread and differenc
   const wrong = spawnSync(process.execPath, [main, 'study', '--render', work], { encoding: 'utf8' });
   expect(wrong.status).not.toBe(0);
   expect(wrong.stderr).toContain(`${cfg}: not a study result (needs "models" and at least one entry in "runs")`);
-}, 600_000);
+
+  // A study is not replaced by accident: a new study on the same --out is refused, and the report stays.
+  const json = readFileSync(path.join(out, 'study.json'), 'utf8');
+  const refused = spawnSync(process.execPath, [main, 'study', '--config', cfg, '--seeds', '1', '--out', out], { encoding: 'utf8' });
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toContain(`${out} already holds a study (${path.join(out, 'study.json')}); pass --resume to add seeds to it, --overwrite to replace it`);
+  expect(readFileSync(path.join(out, 'study.json'), 'utf8')).toBe(json);
+
+  // --resume continues a study stopped after one seed; the result is the uninterrupted two-seed study's.
+  const parts = path.join(work, 'resumed');
+  const study1 = ['study', '--config', cfg, '--out', parts, '--ood-data', `fashion-mnist:${data}`];
+  const first = spawnSync(process.execPath, [main, ...study1, '--seeds', '1'], { encoding: 'utf8', timeout: 600_000 });
+  expect(first.status, `${first.stdout}\n${first.stderr}`).toBe(0);
+  const second = spawnSync(process.execPath, [main, ...study1, '--seeds', '2', '--resume'], { encoding: 'utf8', timeout: 600_000 });
+  expect(second.status, `${second.stdout}\n${second.stderr}`).toBe(0);
+  expect(second.stdout).toContain(`resuming the study in ${parts}: 1 seed(s) done (0)`);
+  expect(second.stdout).not.toContain('seed 0: DoGo cohort');
+  const resumed = JSON.parse(readFileSync(path.join(parts, 'study.json'), 'utf8'));
+  const scores = (st: { runs: { seconds: number }[] }) => st.runs.map(({ seconds: _s, ...rest }) => rest);
+  expect(scores(resumed)).toEqual(scores(study));
+  expect(resumed.command).toContain('; resumed with dogo study');
+  expect(resumed.seconds).toBeGreaterThanOrEqual(resumed.runs[0].seconds + resumed.runs[1].seconds);
+  // A study already done only says why; nothing trains, nothing is rewritten.
+  const done = readFileSync(path.join(parts, 'study.json'), 'utf8');
+  const again2 = spawnSync(process.execPath, [main, ...study1, '--seeds', '2', '--resume'], { encoding: 'utf8' });
+  expect(again2.status, again2.stderr).toBe(0);
+  expect(again2.stdout).toContain('stopped: all 2 seed(s) done');
+  expect(readFileSync(path.join(parts, 'study.json'), 'utf8')).toBe(done);
+  // Another study is not continued: each differing field is named.
+  const other = spawnSync(process.execPath, [main, ...study1, '--seeds', '3', '--resume', '--epochs', '3'], { encoding: 'utf8' });
+  expect(other.status).not.toBe(0);
+  expect(other.stderr).toContain(`--resume: the study in ${parts} is another study (config.epochs 2 there, 3 now)`);
+  const nothing = spawnSync(process.execPath, [main, ...study1, '--out', path.join(work, 'none'), '--resume'], { encoding: 'utf8' });
+  expect(nothing.status).not.toBe(0);
+  expect(nothing.stderr).toContain(`--resume: ${path.join(work, 'none')} holds no study to continue`);
+  expect(existsSync(path.join(work, 'none'))).toBe(false);
+}, 900_000);

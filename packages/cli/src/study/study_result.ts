@@ -30,6 +30,8 @@ export interface StudyResult {
   /** Why the study stopped adding seeds (absent in reports written before the rule existed). */
   stopped?: string;
   machine: { cores: number; node: string; cpu: string };
+  /** The training configuration of the first seed (absent in reports written before it was recorded). */
+  config?: Record<string, unknown>;
 }
 
 /** One score per metric name: kNN, linear, 10% and 1% labels, noisy N%, shift NAME. */
@@ -59,6 +61,10 @@ export function readStudyResult(file: string): StudyResult {
     for (const m of models) {
       if (!run.dogo?.[m] || !run.alone?.[m] || !run.curves?.dogo?.[m] || !run.curves?.alone?.[m]) throw new ConfigError(`${file}: seed ${run.seed} has no scores or curves for model "${m}"`);
     }
+  }
+  const config = r['config'];
+  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+    throw new ConfigError(`${file}: "config" must be the study's training configuration (a JSON object), got ${JSON.stringify(config)}`);
   }
   return r as unknown as StudyResult;
 }
