@@ -111,6 +111,16 @@ it('runs the cohort and each model alone, and reports mean, spread and differenc
   const other = spawnSync(process.execPath, [main, ...study1, '--seeds', '3', '--resume', '--epochs', '3'], { encoding: 'utf8' });
   expect(other.status).not.toBe(0);
   expect(other.stderr).toContain(`--resume: the study in ${parts} is another study (config.epochs 2 there, 3 now)`);
+  // --overwrite replaces it (one seed now, the same first seed); it cannot be asked for together with --resume.
+  const both = spawnSync(process.execPath, [main, ...study1, '--seeds', '1', '--resume', '--overwrite'], { encoding: 'utf8' });
+  expect(both.status).not.toBe(0);
+  expect(both.stderr).toContain('--resume and --overwrite exclude each other');
+  expect(readFileSync(path.join(parts, 'study.json'), 'utf8')).toBe(done);
+  const replaced = spawnSync(process.execPath, [main, ...study1, '--seeds', '1', '--overwrite'], { encoding: 'utf8', timeout: 600_000 });
+  expect(replaced.status, `${replaced.stdout}\n${replaced.stderr}`).toBe(0);
+  const fresh = JSON.parse(readFileSync(path.join(parts, 'study.json'), 'utf8'));
+  expect(scores(fresh)).toEqual(scores(study).slice(0, 1));
+  expect(fresh.command).not.toContain('; resumed with');
   const nothing = spawnSync(process.execPath, [main, ...study1, '--out', path.join(work, 'none'), '--resume'], { encoding: 'utf8' });
   expect(nothing.status).not.toBe(0);
   expect(nothing.stderr).toContain(`--resume: ${path.join(work, 'none')} holds no study to continue`);
